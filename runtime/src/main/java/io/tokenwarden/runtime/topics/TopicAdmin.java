@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /** Creates the catalogue's missing topics and verifies the existing ones. */
@@ -23,6 +24,8 @@ public final class TopicAdmin {
 
   /** What {@link #ensure} did. */
   public record Report(List<String> created, List<String> verified) {}
+
+  private static final java.time.Duration RETRY_FOR = java.time.Duration.ofSeconds(30);
 
   private final Admin admin;
   private final short replicationFactor;
@@ -128,11 +131,18 @@ public final class TopicAdmin {
     T get() throws InterruptedException, ExecutionException;
   }
 
+  /** Runs an admin request, retrying retriable errors (such as metadata not yet propagated) for 30 s. */
   private static <T> T call(AdminCall<T> call) throws InterruptedException {
-    try {
-      return call.get();
-    } catch (ExecutionException e) {
-      throw new TopicVerificationException("Kafka admin request failed: " + e.getCause().getMessage());
+    long deadline = System.nanoTime() + RETRY_FOR.toNanos();
+    while (true) {
+      try {
+        return call.get();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+          throw new TopicVerificationException("Kafka admin request failed: " + e.getCause().getMessage());
+        }
+        Thread.sleep(200);
+      }
     }
   }
 }
