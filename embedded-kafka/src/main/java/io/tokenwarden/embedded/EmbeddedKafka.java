@@ -54,7 +54,7 @@ public final class EmbeddedKafka implements AutoCloseable {
           .setConfigProp("min.insync.replicas", "1")
           .setDeleteOnClose(true)
           .build();
-      cluster.format();
+      formatQuietly(cluster);
       cluster.startup();
       cluster.waitForReadyBrokers();
       EmbeddedKafka kafka = new EmbeddedKafka(cluster);
@@ -66,6 +66,19 @@ public final class EmbeddedKafka implements AutoCloseable {
       throw new IllegalStateException("interrupted while starting embedded Kafka", e);
     } catch (Exception e) {
       throw new IllegalStateException("cannot start embedded Kafka: " + e.getMessage(), e);
+    }
+  }
+
+  /** The storage formatter prints to System.out; keep that out of command output. */
+  private static void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
+    java.io.PrintStream stdout = System.out;
+    synchronized (System.class) {
+      System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+      try {
+        cluster.format();
+      } finally {
+        System.setOut(stdout);
+      }
     }
   }
 

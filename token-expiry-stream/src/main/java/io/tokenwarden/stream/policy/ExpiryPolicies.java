@@ -1,0 +1,130 @@
+package io.tokenwarden.stream.policy;
+
+import io.tokenwarden.runtime.config.ConfigException;
+import io.tokenwarden.runtime.config.Env;
+import io.tokenwarden.runtime.provider.Providers;
+import io.tokenwarden.stream.policy.ExpiryPolicy.Refreshable;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The expiry policy of every known provider: built-in defaults (see the README for their sources), then
+ * overrides from {@code TOKENWARDEN_POLICY_<PROVIDER>_<FIELD>}. Fields are {@code REFRESHABLE}
+ * ({@code true}, {@code false} or {@code if_refresh_token}), {@code REFRESH_BEFORE}, {@code WARN_BEFORE},
+ * {@code REFRESH_TOKEN_WARN_BEFORE}, {@code KEEP_ALIVE_EVERY} and {@code JITTER}; durations are ISO-8601 and
+ * the optional ones accept {@code none}.
+ *
+ * <p>Built-in providers are parsed when this is created, so a bad override fails at start-up. Generic OAuth2
+ * providers ({@code TOKENWARDEN_PROVIDER_<ID>_TYPE=oauth2}) start from {@link #GENERIC} and are parsed on
+ * first use, because their ids are not known in advance.
+ */
+public final class ExpiryPolicies {
+
+  /** Built-in defaults, by provider id. */
+  public static final Map<String, ExpiryPolicy> DEFAULTS = defaults();
+
+  /** Defaults of a generic OAuth2 provider: a typical one-hour access token with a refresh token. */
+  public static final ExpiryPolicy GENERIC = ExpiryPolicy.of(Refreshable.ALWAYS, "PT5M", "PT2M", null, null, "PT1M");
+
+  private final Env env;
+  private final Providers providers;
+  private final Map<String, ExpiryPolicy> resolved = new ConcurrentHashMap<>();
+
+  private ExpiryPolicies(Env env) {
+    this.env = env;
+    this.providers = new Providers(env);
+    DEFAULTS.keySet().forEach(this::forProvider);
+  }
+
+  /** Policies with overrides from {@code env}; fails fast, naming the bad variable. */
+  public static ExpiryPolicies from(Env env) {
+    return new ExpiryPolicies(env);
+  }
+
+  /** Whether {@code provider} is built in or configured as a generic OAuth2 provider. */
+  public boolean isKnown(String provider) {
+    return providers.isKnown(provider);
+  }
+
+  /**
+   * The policy of a known provider.
+   *
+   * @throws IllegalArgumentException if the provider is unknown
+   * @throws ConfigException if one of its overrides is malformed
+   */
+  public ExpiryPolicy forProvider(String provider) {
+    ExpiryPolicy cached = resolved.get(provider);
+    if (cached != null) {
+      return cached;
+    }
+    if (!isKnown(provider)) {
+      throw new IllegalArgumentException("unknown provider: " + provider);
+    }
+    ExpiryPolicy policy = withOverrides(provider, DEFAULTS.getOrDefault(provider, GENERIC));
+    resolved.put(provider, policy);
+    return policy;
+  }
+
+  private ExpiryPolicy withOverrides(String provider, ExpiryPolicy base) {
+    String prefix = "TOKENWARDEN_POLICY_" + Env.envKey(provider) + "_";
+    Refreshable refreshable = env.get(prefix + "REFRESHABLE").map(v -> refreshable(prefix + "REFRESHABLE", v))
+        .orElse(base.refreshable());
+    return new ExpiryPolicy(
+        refreshable,
+        optionalDuration(prefix + "REFRESH_BEFORE", base.refreshBefore()),
+        optionalDuration(prefix + "WARN_BEFORE", Optional.of(base.warnBefore()))
+            .orElseThrow(() -> new ConfigException(prefix + "WARN_BEFORE: must be a duration, not none")),
+        optionalDuration(prefix + "REFRESH_TOKEN_WARN_BEFORE", base.refreshTokenWarnBefore()),
+        optionalDuration(prefix + "KEEP_ALIVE_EVERY", base.keepAliveEvery()),
+        optionalDuration(prefix + "JITTER", Optional.of(base.jitter())).orElse(Duration.ZERO));
+  }
+
+  private static Refreshable refreshable(String name, String value) {
+    return switch (value.toLowerCase(Locale.ROOT)) {
+      case "true", "yes" -> Refreshable.ALWAYS;
+      case "false", "no" -> Refreshable.NEVER;
+      case "if_refresh_token" -> Refreshable.IF_REFRESH_TOKEN;
+      default -> throw new ConfigException(name + ": expected true, false or if_refresh_token, got '" + value + "'");
+    };
+  }
+
+  private Optional<Duration> optionalDuration(String name, Optional<Duration> base) {
+    Optional<String> value = env.get(name);
+    if (value.isEmpty()) {
+      return base;
+    }
+    if (value.get().equalsIgnoreCase("none")) {
+      return Optional.empty();
+    }
+    try {
+      Duration d = Duration.parse(value.get());
+      if (d.isNegative()) {
+        throw new ConfigException(name + ": must not be negative, got '" + value.get() + "'");
+      }
+      return Optional.of(d);
+    } catch (DateTimeParseException e) {
+      throw new ConfigException(name + ": expected an ISO-8601 duration such as PT10M or P7D, or none, got '"
+          + value.get() + "'");
+    }
+  }
+
+  private static Map<String, ExpiryPolicy> defaults() {
+    Map<String, ExpiryPolicy> d = new LinkedHashMap<>();
+    // Long-lived user tokens that only a new login renews; page tokens may never expire (expiresAt null).
+    d.put("facebook", ExpiryPolicy.of(Refreshable.NEVER, null, "P7D", null, null, "PT0S"));
+    d.put("instagram", ExpiryPolicy.of(Refreshable.ALWAYS, "P7D", "P3D", null, null, "PT6H"));
+    // Refresh tokens exist only for approved partners; refreshing does not extend their 365 days.
+    d.put("linkedin", ExpiryPolicy.of(Refreshable.IF_REFRESH_TOKEN, "P7D", "P3D", "P14D", null, "PT6H"));
+    d.put("x", ExpiryPolicy.of(Refreshable.ALWAYS, "PT10M", "PT5M", null, null, "PT1M"));
+    d.put("tiktok", ExpiryPolicy.of(Refreshable.ALWAYS, "PT30M", "PT10M", "P14D", null, "PT5M"));
+    // Unused refresh tokens die after six months, so refresh at least monthly.
+    d.put("youtube", ExpiryPolicy.of(Refreshable.ALWAYS, "PT5M", "PT2M", null, "P30D", "PT1M"));
+    d.put("pinterest", ExpiryPolicy.of(Refreshable.ALWAYS, "P3D", "P1D", "P14D", null, "PT3H"));
+    return Map.copyOf(d);
+  }
+}

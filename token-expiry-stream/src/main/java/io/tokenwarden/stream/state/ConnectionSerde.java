@@ -1,0 +1,150 @@
+package io.tokenwarden.stream.state;
+
+import io.tokenwarden.schema.ConnectionState;
+import io.tokenwarden.schema.SealedCredentials;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * A compact binary serde for {@link Connection}, the value of the connections store and its changelog. The
+ * first byte is a format version, so the layout can evolve; a reader rejects versions it does not know.
+ */
+public final class ConnectionSerde implements Serde<Connection> {
+
+  private static final byte VERSION = 1;
+
+  @Override
+  public Serializer<Connection> serializer() {
+    return (topic, c) -> c == null ? null : encode(c);
+  }
+
+  @Override
+  public Deserializer<Connection> deserializer() {
+    return (topic, bytes) -> bytes == null ? null : decode(bytes);
+  }
+
+  public static byte[] encode(Connection c) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+      DataOutputStream out = new DataOutputStream(bytes);
+      out.writeByte(VERSION);
+      out.writeUTF(c.connectionId());
+      writeNullable(out, c.tenantId());
+      out.writeUTF(c.provider());
+      out.writeUTF(c.accountId());
+      out.writeLong(c.generation());
+      out.writeLong(c.generationStartedAt());
+      out.writeUTF(c.credentials().getKeyId());
+      ByteBuffer ciphertext = c.credentials().getCiphertext().duplicate();
+      out.writeInt(ciphertext.remaining());
+      byte[] raw = new byte[ciphertext.remaining()];
+      ciphertext.get(raw);
+      out.write(raw);
+      writeNullable(out, c.expiresAt());
+      writeNullable(out, c.refreshTokenExpiresAt());
+      writeNullable(out, c.lastRefreshedAt());
+      out.writeByte(c.state().ordinal());
+      writeNullable(out, c.failure());
+      out.writeInt(c.attempt());
+      writeNullable(out, c.outstandingCommandId());
+      writeNullable(out, c.retryAt());
+      out.writeInt(c.fired());
+      out.writeInt(c.refreshTokenFired());
+      out.writeShort(c.recentEventIds().size());
+      for (String id : c.recentEventIds()) {
+        out.writeUTF(id);
+      }
+      out.writeShort(c.timers().size());
+      for (Timer t : c.timers()) {
+        out.writeByte(t.kind().code());
+        out.writeLong(t.due());
+      }
+      out.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static Connection decode(byte[] bytes) {
+    try {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+      byte version = in.readByte();
+      if (version != VERSION) {
+        throw new SerializationException("unknown connection state format version " + version);
+      }
+      Connection.Builder b = new Connection.Builder();
+      b.connectionId = in.readUTF();
+      b.tenantId = readNullableString(in);
+      b.provider = in.readUTF();
+      b.accountId = in.readUTF();
+      b.generation = in.readLong();
+      b.generationStartedAt = in.readLong();
+      String keyId = in.readUTF();
+      byte[] ciphertext = new byte[in.readInt()];
+      in.readFully(ciphertext);
+      b.credentials = new SealedCredentials(keyId, ByteBuffer.wrap(ciphertext));
+      b.expiresAt = readNullableLong(in);
+      b.refreshTokenExpiresAt = readNullableLong(in);
+      b.lastRefreshedAt = readNullableLong(in);
+      b.state = ConnectionState.values()[in.readByte()];
+      b.failure = readNullableString(in);
+      b.attempt = in.readInt();
+      b.outstandingCommandId = readNullableString(in);
+      b.retryAt = readNullableLong(in);
+      b.fired = in.readInt();
+      b.refreshTokenFired = in.readInt();
+      int ids = in.readShort();
+      List<String> recent = new ArrayList<>(ids);
+      for (int i = 0; i < ids; i++) {
+        recent.add(in.readUTF());
+      }
+      b.recentEventIds = recent;
+      int timers = in.readShort();
+      List<Timer> list = new ArrayList<>(timers);
+      for (int i = 0; i < timers; i++) {
+        list.add(new Timer(TimerKind.fromCode(in.readByte()), in.readLong()));
+      }
+      b.timers = list;
+      return b.build();
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof SerializationException s) {
+        throw s;
+      }
+      throw new SerializationException("cannot decode connection state: " + e.getMessage(), e);
+    }
+  }
+
+  private static void writeNullable(DataOutputStream out, String value) throws IOException {
+    out.writeBoolean(value != null);
+    if (value != null) {
+      out.writeUTF(value);
+    }
+  }
+
+  private static void writeNullable(DataOutputStream out, Long value) throws IOException {
+    out.writeBoolean(value != null);
+    if (value != null) {
+      out.writeLong(value);
+    }
+  }
+
+  private static String readNullableString(DataInputStream in) throws IOException {
+    return in.readBoolean() ? in.readUTF() : null;
+  }
+
+  private static Long readNullableLong(DataInputStream in) throws IOException {
+    return in.readBoolean() ? in.readLong() : null;
+  }
+}
