@@ -174,7 +174,7 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
         countConnection(current.state().name(), current.provider(), -1);
         context.forward(new Record<>(id, null, now), STATUS_SINK);
         reportPending();
-        log.info("connection {} ({}) removed", id, current.provider());
+        log.debug("connection {} ({}) removed", id, current.provider());
         return;
       }
       case NOT_RENEWABLE -> metrics.refreshRequestNotRenewable(current.provider());
@@ -198,7 +198,7 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
       ConnectionStatus status = transitions.status(next, now);
       context.forward(new Record<>(id, status, now), STATUS_SINK);
       if (current == null || current.state() != next.state()) {
-        log.info("connection {} ({}) is {}{}", id, next.provider(), next.state(),
+        log.debug("connection {} ({}) is {}{}", id, next.provider(), next.state(),
             status.getAttention() ? " and needs attention: " + status.getReason() : "");
       }
     }
