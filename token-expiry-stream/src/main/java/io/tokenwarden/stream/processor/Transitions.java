@@ -107,7 +107,9 @@ public final class Transitions {
     b.tenantId = event.getTenantId();
     b.provider = event.getProvider();
     b.accountId = event.getAccountId();
-    b.generation = (current == null ? 0 : current.generation()) + 1;
+    // A new connection starts from its issue time rather than 1, so that a connection removed and added
+    // again under the same id never reuses a generation, and with it the ids of its expiry events.
+    b.generation = current == null ? Math.max(1, event.getOccurredAt().toEpochMilli()) : current.generation() + 1;
     b.generationStartedAt = now;
     b.credentials = issued.getCredentials();
     b.expiresAt = millis(issued.getExpiresAt());

@@ -13,7 +13,9 @@ import java.util.Objects;
  * @param tenantId the owning tenant, if any
  * @param provider provider id
  * @param accountId the provider's account id
- * @param generation incremented on every accepted {@code TokenIssued} and {@code TokenRefreshed}
+ * @param generation incremented on every accepted {@code TokenIssued} and {@code TokenRefreshed}; a new
+ *     connection starts at its {@code TokenIssued}'s {@code occurredAt} in epoch millis, so a removed and re-added
+ *     connection never reuses a generation
  * @param generationStartedAt when the current generation was accepted (wall clock), the keep-alive base
  * @param credentials the sealed credentials, copied into refresh commands and never opened
  * @param expiresAt access-token expiry in epoch millis, null if it never expires
