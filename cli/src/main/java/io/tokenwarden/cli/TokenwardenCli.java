@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 /** The {@code tokenwarden} command: every subcommand of the launcher script at the repository root. */
 @Command(name = "tokenwarden", mixinStandardHelpOptions = true, version = "tokenwarden 0.1.0",
     description = "OAuth token lifecycle on Kafka.",
-    subcommands = {DemoCommand.class, TopicsCommand.class, PublishCommand.class,
+    subcommands = {DemoCommand.class, RunCommand.class, TopicsCommand.class, PublishCommand.class,
         RefreshCommandLine.class, StatusCommand.class, EventsCommand.class, KafkaCommand.class})
 public final class TokenwardenCli implements CliEnvironment, Runnable {
 

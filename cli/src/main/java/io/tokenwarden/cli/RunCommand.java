@@ -1,0 +1,123 @@
+package io.tokenwarden.cli;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tokenwarden.runtime.cli.CliEnvironment;
+import io.tokenwarden.runtime.config.Env;
+import io.tokenwarden.runtime.config.TokenwardenConfig;
+import io.tokenwarden.runtime.ops.Health;
+import io.tokenwarden.runtime.ops.OpsMetrics;
+import io.tokenwarden.runtime.ops.OpsServer;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code tokenwarden run [--stream] [--worker]}: the long-running services, until SIGTERM. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = "Run the expiry stream (--stream), the refresh worker (--worker), or both (no flag).")
+final class RunCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Option(names = "--stream", description = "Run the expiry stream.") boolean stream;
+  @Option(names = "--worker", description = "Run the refresh worker.") boolean worker;
+
+  @Override
+  public Integer call() throws Exception {
+    Env env = ((CliEnvironment) spec.root().userObject()).env();
+    boolean both = !stream && !worker;
+    Services services = Services.start(env, both || stream, both || worker, spec.commandLine().getOut());
+    CountDownLatch closed = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      services.close();
+      closed.countDown();
+    }, "tokenwarden-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    int code = services.awaitFatalError();
+    // A fatal error: close here (the hook is not needed) and exit non-zero.
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+      services.close();
+    } catch (IllegalStateException shuttingDown) {
+      closed.await();
+    }
+    return code;
+  }
+
+  /** The services of one process, their meters and their ops endpoint. */
+  static final class Services implements AutoCloseable {
+    final Broker broker;
+    final PrometheusMeterRegistry registry;
+    final StreamService stream;
+    final OpsServer ops;
+    final Duration closeTimeout;
+
+    private Services(Broker broker, PrometheusMeterRegistry registry, StreamService stream, OpsServer ops,
+        Duration closeTimeout) {
+      this.broker = broker;
+      this.registry = registry;
+      this.stream = stream;
+      this.ops = ops;
+      this.closeTimeout = closeTimeout;
+    }
+
+    static Services start(Env env, boolean runStream, boolean runWorker, PrintWriter out) throws Exception {
+      TokenwardenConfig config = TokenwardenConfig.from(env);
+      Duration closeTimeout = env.getDuration("TOKENWARDEN_CLOSE_TIMEOUT", Duration.ofSeconds(30));
+      int port = env.getInt("TOKENWARDEN_HTTP_PORT", 8080);
+      Broker broker = Broker.useOrStart(config);
+      if (broker.embedded() || config.local()) {
+        broker.ensureTopics();
+      }
+      String application = runStream && runWorker ? "tokenwarden" : runStream ? "tokenwarden-stream" : "tokenwarden-worker";
+      PrometheusMeterRegistry registry = OpsMetrics.newRegistry(application);
+      StreamService stream = runStream ? new StreamService(env, config, broker.bootstrapServers(), registry) : null;
+      List<Health> live = new ArrayList<>();
+      List<Health> ready = new ArrayList<>();
+      if (stream != null) {
+        live.add(stream.live());
+        ready.add(stream.ready());
+      }
+      OpsServer ops = OpsServer.start(port, registry, Health.all(live), Health.all(ready));
+      if (stream != null) {
+        stream.start();
+      }
+      out.println("kafka: " + broker.bootstrapServers() + (broker.embedded() ? " (embedded)" : ""));
+      out.println("metrics: http://localhost:" + ops.port() + "/metrics  health: /health/live /health/ready");
+      out.flush();
+      return new Services(broker, registry, stream, ops, closeTimeout);
+    }
+
+    /** Blocks until a service fails; returns the exit code (non-zero). */
+    int awaitFatalError() throws InterruptedException {
+      while (true) {
+        if (stream != null && stream.awaitTermination(Duration.ofSeconds(1)) && stream.exitCode() != 0) {
+          return stream.exitCode();
+        }
+        if (stream == null) {
+          Thread.sleep(1000);
+        }
+      }
+    }
+
+    private boolean closed;
+
+    @Override
+    public synchronized void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (stream != null) {
+        stream.close(closeTimeout);
+      }
+      ops.close();
+      registry.close();
+      broker.close();
+    }
+  }
+}
