@@ -223,10 +223,13 @@ public final class Transitions {
     };
   }
 
-  /** The reason shown on the status: the error code, else the refresh-token warning, else the expiry. */
+  /**
+   * The reason shown on the status. When attention is on, it says why: the error code or revocation reason,
+   * the expiry, or the refresh token's deadline. Otherwise it is the transient error code or the coming expiry.
+   */
   public String reason(Connection c) {
     return switch (c.state()) {
-      case NEEDS_RECONNECT, DEGRADED, REVOKED -> c.failure();
+      case NEEDS_RECONNECT, REVOKED -> c.failure();
       case EXPIRED -> REASON_EXPIRED;
       default -> {
         if ((c.refreshTokenFired() & TimerKind.REFRESH_TOKEN_EXPIRE.bit()) != 0) {
@@ -235,7 +238,11 @@ public final class Transitions {
         if (c.refreshTokenFired() != 0) {
           yield REASON_REFRESH_TOKEN_EXPIRING;
         }
-        yield c.state() == ConnectionState.EXPIRING ? REASON_EXPIRING : null;
+        yield switch (c.state()) {
+          case DEGRADED -> c.failure();
+          case EXPIRING -> REASON_EXPIRING;
+          default -> null;
+        };
       }
     };
   }
