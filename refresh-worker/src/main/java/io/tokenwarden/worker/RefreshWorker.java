@@ -1,0 +1,423 @@
+package io.tokenwarden.worker;
+
+import io.tokenwarden.contracts.Topics;
+import io.tokenwarden.schema.RefreshCommand;
+import io.tokenwarden.schema.TokenLifecycleEvent;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The poll loop. One thread owns the consumer and the transactional producer; provider calls run on a pool of
+ * {@code concurrency} threads and hand their results back through a queue.
+ *
+ * <ul>
+ *   <li>Commands of one connection run one after another, in offset order; different connections run at once.
+ *   <li>A result is published only together with the offsets of every record up to and including its own, in one
+ *       transaction ({@code sendOffsetsToTransaction}). A crash before the commit re-runs the commands instead
+ *       of losing or duplicating a result.
+ *   <li>When too many commands are held, fetching pauses; {@code poll} keeps being called, so the consumer never
+ *       exceeds {@code max.poll.interval.ms}.
+ * </ul>
+ */
+final class RefreshWorker implements Runnable {
+
+  private static final Logger log = LoggerFactory.getLogger(RefreshWorker.class);
+
+  /** Test seam: called after a transaction's records and offsets were sent, right before its commit. */
+  interface CommitHook {
+    void beforeCommit(int results);
+
+    CommitHook NONE = results -> { };
+  }
+
+  /** One consumed record and what became of it. */
+  private static final class Slot {
+    final TopicPartition partition;
+    final long offset;
+    final RefreshCommand command;
+    final boolean possiblyDeliveredBefore;
+    volatile RefreshHandler.Handled result;
+    boolean done;
+    boolean running;
+    boolean abandoned;
+
+    Slot(TopicPartition partition, long offset, RefreshCommand command, boolean possiblyDeliveredBefore) {
+      this.partition = partition;
+      this.offset = offset;
+      this.command = command;
+      this.possiblyDeliveredBefore = possiblyDeliveredBefore;
+    }
+  }
+
+  /** Held records of one assigned partition, by offset, and where earlier owners may have got to. */
+  private static final class PartitionState {
+    final TreeMap<Long, Slot> slots = new TreeMap<>();
+    final long horizon;
+
+    PartitionState(long horizon) {
+      this.horizon = horizon;
+    }
+  }
+
+  private final Consumer<String, byte[]> consumer;
+  private final Producer<String, TokenLifecycleEvent> producer;
+  private final Topics topics;
+  private final RefreshHandler handler;
+  private final ExecutorService calls;
+  private final WorkerConfig config;
+  private final WorkerMetrics metrics;
+  private final CommitHook hook;
+  private final WorkerStatus status;
+
+  private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
+  private final Map<String, ArrayDeque<Slot>> waiting = new HashMap<>();
+  private final Set<String> activeConnections = new HashSet<>();
+  private final ArrayDeque<Slot> ready = new ArrayDeque<>();
+  private final LinkedBlockingQueue<Slot> completed = new LinkedBlockingQueue<>();
+  private int running;
+  private boolean paused;
+  private boolean closing;
+
+  RefreshWorker(Consumer<String, byte[]> consumer, Producer<String, TokenLifecycleEvent> producer, Topics topics,
+      RefreshHandler handler, ExecutorService calls, WorkerConfig config, WorkerMetrics metrics, CommitHook hook,
+      WorkerStatus status) {
+    this.consumer = consumer;
+    this.producer = producer;
+    this.topics = topics;
+    this.handler = handler;
+    this.calls = calls;
+    this.config = config;
+    this.metrics = metrics;
+    this.hook = hook;
+    this.status = status;
+  }
+
+  @Override
+  public void run() {
+    try {
+      producer.initTransactions();
+      consumer.subscribe(List.of(topics.refreshCommands.name()), new Rebalance());
+      while (!status.stopRequested()) {
+        ConsumerRecords<String, byte[]> records =
+            consumer.poll(running > 0 || !ready.isEmpty() ? Duration.ofMillis(5) : Duration.ofMillis(100));
+        status.loopAt(System.nanoTime());
+        records.forEach(this::accept);
+        drainCompleted();
+        dispatch();
+        flush();
+        backpressure();
+      }
+      stopGracefully();
+    } catch (Throwable t) {
+      status.failed(t);
+      log.error("refresh worker stopped by an unexpected error; uncommitted commands will be re-delivered: {}",
+          t.toString(), t);
+      crash();
+    } finally {
+      calls.shutdownNow();
+      status.assignment(Set.of());
+      status.terminated();
+    }
+  }
+
+  private void accept(ConsumerRecord<String, byte[]> record) {
+    TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+    PartitionState state = partitions.computeIfAbsent(tp, p -> new PartitionState(Long.MAX_VALUE));
+    RefreshCommand command = decode(record);
+    Slot slot = new Slot(tp, record.offset(), command, record.offset() < state.horizon);
+    state.slots.put(record.offset(), slot);
+    if (command == null) {
+      slot.done = true;
+      return;
+    }
+    String connection = command.getConnectionId();
+    if (activeConnections.add(connection)) {
+      ready.add(slot);
+    } else {
+      waiting.computeIfAbsent(connection, c -> new ArrayDeque<>()).add(slot);
+    }
+  }
+
+  private RefreshCommand decode(ConsumerRecord<String, byte[]> record) {
+    if (record.value() == null) {
+      return null;
+    }
+    try {
+      return topics.refreshCommands.valueSerde().deserializer().deserialize(record.topic(), record.value());
+    } catch (SerializationException e) {
+      metrics.undecodable();
+      log.error("skipping undecodable command at {}-{} offset {}: {}", record.topic(), record.partition(),
+          record.offset(), e.getMessage());
+      return null;
+    }
+  }
+
+  private void dispatch() {
+    while (running < config.concurrency() && !ready.isEmpty()) {
+      Slot slot = ready.poll();
+      slot.running = true;
+      running++;
+      metrics.inFlight().incrementAndGet();
+      calls.execute(() -> {
+        try {
+          slot.result = handler.handle(slot.command, slot.possiblyDeliveredBefore);
+        } catch (Throwable t) {
+          log.error("handling command {} failed unexpectedly: {}", slot.command.getCommandId(), t.toString(), t);
+        } finally {
+          completed.add(slot);
+        }
+      });
+    }
+  }
+
+  /** Takes finished calls back; waits up to {@code wait} for the first one. */
+  private void drainCompleted(Duration wait) throws InterruptedException {
+    Slot first = wait.isZero() ? completed.poll() : completed.poll(wait.toNanos(), TimeUnit.NANOSECONDS);
+    for (Slot slot = first; slot != null; slot = completed.poll()) {
+      running--;
+      metrics.inFlight().decrementAndGet();
+      slot.running = false;
+      if (slot.abandoned) {
+        continue;
+      }
+      slot.done = true;
+      String connection = slot.command.getConnectionId();
+      ArrayDeque<Slot> queue = waiting.get(connection);
+      Slot next = queue == null ? null : queue.poll();
+      if (next != null) {
+        ready.add(next);
+      } else {
+        waiting.remove(connection);
+        activeConnections.remove(connection);
+      }
+    }
+  }
+
+  private void drainCompleted() throws InterruptedException {
+    drainCompleted(Duration.ZERO);
+  }
+
+  /**
+   * Publishes the results of every partition's leading run of finished records, with their offsets, in one
+   * transaction. Results behind an unfinished record wait, so every published result has its offset committed.
+   */
+  private void flush() {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    List<Slot> flushed = new ArrayList<>();
+    for (var e : partitions.entrySet()) {
+      long next = -1;
+      for (Slot slot : e.getValue().slots.values()) {
+        if (!slot.done) {
+          break;
+        }
+        flushed.add(slot);
+        next = slot.offset + 1;
+      }
+      if (next >= 0) {
+        offsets.put(e.getKey(), new OffsetAndMetadata(next));
+      }
+    }
+    if (offsets.isEmpty()) {
+      return;
+    }
+    int results = 0;
+    try {
+      producer.beginTransaction();
+      for (Slot slot : flushed) {
+        if (slot.result != null) {
+          TokenLifecycleEvent event = slot.result.event();
+          producer.send(new ProducerRecord<>(topics.lifecycle.name(), event.getConnectionId(), event));
+          results++;
+        } else if (slot.command != null) {
+          log.error("command {} of connection {} produced no result; it is skipped", slot.command.getCommandId(),
+              slot.command.getConnectionId());
+        }
+      }
+      producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+      hook.beforeCommit(results);
+      producer.commitTransaction();
+    } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
+        | UnsupportedVersionException e) {
+      throw e;
+    } catch (KafkaException e) {
+      log.warn("transaction of {} results aborted, will retry: {}", results, e.toString());
+      producer.abortTransaction();
+      return;
+    }
+    for (Slot slot : flushed) {
+      partitions.get(slot.partition).slots.remove(slot.offset);
+    }
+  }
+
+  private int held() {
+    int held = 0;
+    for (PartitionState state : partitions.values()) {
+      held += state.slots.size();
+    }
+    return held;
+  }
+
+  private void backpressure() {
+    int held = held();
+    if (!paused && held >= config.maxBuffered()) {
+      paused = true;
+      log.debug("{} commands held; pausing fetches", held);
+    } else if (paused && held <= config.maxBuffered() / 2) {
+      paused = false;
+      consumer.resume(consumer.paused());
+    }
+    if (paused) {
+      consumer.pause(consumer.assignment());
+    }
+  }
+
+  /** Stops fetching, finishes or abandons in-flight calls within the shutdown timeout, commits what completed. */
+  private void stopGracefully() throws InterruptedException {
+    Duration timeout = status.stopTimeout();
+    long deadline = System.nanoTime() + timeout.toNanos() * 3 / 4;
+    log.info("stopping the refresh worker: {} calls in flight, {} commands held", running, held());
+    consumer.pause(consumer.assignment());
+    ready.clear();
+    while (running > 0 && System.nanoTime() < deadline) {
+      drainCompleted(Duration.ofMillis(50));
+      status.loopAt(System.nanoTime());
+    }
+    flush();
+    if (running > 0) {
+      log.warn("abandoning {} calls still in flight; their commands will be re-delivered", running);
+    }
+    closing = true;
+    Duration left = Duration.ofNanos(Math.max(deadline + timeout.toNanos() / 4 - System.nanoTime(),
+        Duration.ofSeconds(1).toNanos()));
+    calls.shutdownNow();
+    consumer.close(left);
+    producer.close(left);
+    log.info("refresh worker stopped");
+  }
+
+  /** Closes without committing anything, as a killed process would. */
+  private void crash() {
+    closing = true;
+    calls.shutdownNow();
+    try {
+      producer.close(Duration.ZERO);
+    } catch (RuntimeException e) {
+      log.debug("closing the producer after a failure: {}", e.toString());
+    }
+    try {
+      consumer.close(Duration.ZERO);
+    } catch (RuntimeException e) {
+      log.debug("closing the consumer after a failure: {}", e.toString());
+    }
+  }
+
+  /** Drops everything held for {@code lost}; in-flight calls for them are ignored when they return. */
+  private void forget(Collection<TopicPartition> lost) {
+    for (TopicPartition tp : lost) {
+      PartitionState state = partitions.remove(tp);
+      if (state == null) {
+        continue;
+      }
+      for (Slot slot : state.slots.values()) {
+        if (slot.running) {
+          slot.abandoned = true;
+        }
+        if (slot.command != null) {
+          waiting.remove(slot.command.getConnectionId());
+          activeConnections.remove(slot.command.getConnectionId());
+        }
+      }
+      ready.removeIf(slot -> slot.partition.equals(tp));
+    }
+  }
+
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+      if (!assigned.isEmpty()) {
+        // Records below the end offset at assignment may have reached an earlier owner that died before
+        // committing; records appended later cannot have.
+        Map<TopicPartition, Long> ends = consumer.endOffsets(assigned);
+        for (TopicPartition tp : assigned) {
+          partitions.put(tp, new PartitionState(ends.getOrDefault(tp, Long.MAX_VALUE)));
+        }
+        log.info("assigned {}", assigned);
+      }
+      status.assignment(consumer.assignment());
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+      if (revoked.isEmpty()) {
+        return;
+      }
+      if (!closing) {
+        // Let calls for these partitions finish so that their answers are committed, not lost: a rotating
+        // refresh token has been used up by now.
+        long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
+        try {
+          while (runningIn(revoked) && System.nanoTime() < deadline) {
+            drainCompleted(Duration.ofMillis(50));
+            status.loopAt(System.nanoTime());
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        flush();
+      }
+      forget(revoked);
+      status.assignment(consumer.assignment());
+      log.info("revoked {}", revoked);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> lost) {
+      forget(lost);
+      status.assignment(Set.of());
+      log.warn("lost {}; their uncommitted commands go to the new owner", lost);
+    }
+
+    private boolean runningIn(Collection<TopicPartition> revoked) {
+      for (TopicPartition tp : revoked) {
+        PartitionState state = partitions.get(tp);
+        if (state == null) {
+          continue;
+        }
+        for (Iterator<Slot> it = state.slots.values().iterator(); it.hasNext();) {
+          if (it.next().running) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+  }
+}
