@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -31,7 +32,17 @@ public final class ExpiryMetrics {
   private final Map<Map.Entry<String, String>, AtomicLong> connections = new ConcurrentHashMap<>();
   private final Timer timerLag;
 
-  public ExpiryMetrics(MeterRegistry registry) {
+  private static final Map<MeterRegistry, ExpiryMetrics> BY_REGISTRY = new WeakHashMap<>();
+
+  /**
+   * The stream's meters on {@code registry}, shared by every topology built on it: a gauge registered twice
+   * would keep reading the first instance's value, so a restarted stream in the same JVM must reuse it.
+   */
+  public static synchronized ExpiryMetrics on(MeterRegistry registry) {
+    return BY_REGISTRY.computeIfAbsent(registry, ExpiryMetrics::new);
+  }
+
+  private ExpiryMetrics(MeterRegistry registry) {
     this.registry = registry;
     Gauge.builder(TIMERS_PENDING, timersPending, AtomicLong::get)
         .description("Timers waiting in the deadline index")

@@ -24,7 +24,7 @@ public final class ExpiryTopology {
 
   /** Builds the topology; a pure function of its arguments. Meters are registered on {@code registry}. */
   public static Topology build(ExpiryConfig config, Topics topics, MeterRegistry registry) {
-    ExpiryMetrics metrics = new ExpiryMetrics(registry);
+    ExpiryMetrics metrics = ExpiryMetrics.on(registry);
     Transitions transitions = new Transitions(config.policies(), config.retryBackoff(), config.retryBackoffMax(),
         config.dedupWindow());
     LifecycleValidation validation = new LifecycleValidation(config.policies());

@@ -1,0 +1,79 @@
+package io.tokenwarden.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tokenwarden.contracts.Topics;
+import io.tokenwarden.runtime.config.ConfigException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class ExpiryConfigTest {
+
+  @Test
+  void defaults() {
+    ExpiryConfig config = ExpiryConfig.of(Map.of("TOKENWARDEN_DATA_DIR", "/data"));
+    assertThat(config.applicationId()).isEqualTo("tokenwarden-expiry");
+    assertThat(config.processingGuarantee()).isEqualTo("exactly_once_v2");
+    assertThat(config.stateDir()).isEqualTo(Path.of("/data/streams"));
+    assertThat(config.punctuateInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(config.punctuateMaxTimers()).isEqualTo(10_000);
+    assertThat(config.punctuateMaxTime()).isEqualTo(Duration.ofMillis(200));
+    assertThat(config.retryBackoff()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.retryBackoffMax()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(config.dedupWindow()).isEqualTo(32);
+  }
+
+  @Test
+  void everySettingComesFromItsVariable() {
+    ExpiryConfig config = ExpiryConfig.of(Map.of(
+        "TOKENWARDEN_EXPIRY_APPLICATION_ID", "expiry-eu",
+        "TOKENWARDEN_EXPIRY_PROCESSING_GUARANTEE", "at_least_once",
+        "TOKENWARDEN_EXPIRY_STATE_DIR", "/var/lib/expiry",
+        "TOKENWARDEN_PUNCTUATE_INTERVAL", "PT0.5S",
+        "TOKENWARDEN_PUNCTUATE_MAX_TIMERS", "500",
+        "TOKENWARDEN_PUNCTUATE_MAX_TIME", "PT0.05S",
+        "TOKENWARDEN_RETRY_BACKOFF", "PT5S",
+        "TOKENWARDEN_RETRY_BACKOFF_MAX", "PT5M",
+        "TOKENWARDEN_EXPIRY_DEDUP_WINDOW", "8"));
+    assertThat(config.applicationId()).isEqualTo("expiry-eu");
+    assertThat(config.processingGuarantee()).isEqualTo("at_least_once");
+    assertThat(config.stateDir()).isEqualTo(Path.of("/var/lib/expiry"));
+    assertThat(config.punctuateInterval()).isEqualTo(Duration.ofMillis(500));
+    assertThat(config.punctuateMaxTimers()).isEqualTo(500);
+    assertThat(config.punctuateMaxTime()).isEqualTo(Duration.ofMillis(50));
+    assertThat(config.retryBackoff()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.retryBackoffMax()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(config.dedupWindow()).isEqualTo(8);
+  }
+
+  @Test
+  void badValuesFailFastNamingTheVariable() {
+    assertThatThrownBy(() -> ExpiryConfig.of(Map.of("TOKENWARDEN_PUNCTUATE_INTERVAL", "1s")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("TOKENWARDEN_PUNCTUATE_INTERVAL");
+    assertThatThrownBy(() -> ExpiryConfig.of(Map.of("TOKENWARDEN_PUNCTUATE_INTERVAL", "PT0S")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("TOKENWARDEN_PUNCTUATE_INTERVAL");
+    assertThatThrownBy(() -> ExpiryConfig.of(Map.of("TOKENWARDEN_PUNCTUATE_MAX_TIMERS", "0")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("TOKENWARDEN_PUNCTUATE_MAX_TIMERS");
+    assertThatThrownBy(() -> ExpiryConfig.of(Map.of("TOKENWARDEN_EXPIRY_PROCESSING_GUARANTEE", "exactly_once")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("TOKENWARDEN_EXPIRY_PROCESSING_GUARANTEE");
+  }
+
+  @Test
+  void streamsPropertiesApplyDefaultsUnderTheKafkaClientProperties() {
+    ExpiryConfig config = ExpiryConfig.of(Map.of());
+    Topics topics = Topics.create("eu.", 3);
+    Properties props = ExpiryStreamRunner.streamsProperties(config, topics,
+        Map.of("bootstrap.servers", "kafka:9092", "processing.guarantee", "at_least_once"), new SimpleMeterRegistry());
+    assertThat(props.get("application.id")).isEqualTo("tokenwarden-expiry");
+    assertThat(props.get("processing.guarantee")).as("KAFKA_PROCESSING_GUARANTEE wins").isEqualTo("at_least_once");
+    assertThat(props.get("errors.dead.letter.queue.topic.name")).isEqualTo("eu.tokens.lifecycle.dlq");
+    assertThat(props.get("deserialization.exception.handler")).isEqualTo(DeadLetterHandler.class.getName());
+    assertThatThrownBy(() -> ExpiryStreamRunner.streamsProperties(config, topics, Map.of(), new SimpleMeterRegistry()))
+        .hasMessageContaining("bootstrap.servers");
+  }
+}
