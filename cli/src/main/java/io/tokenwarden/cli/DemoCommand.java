@@ -9,14 +9,20 @@ import io.tokenwarden.runtime.provider.Providers;
 import io.tokenwarden.runtime.sealing.CredentialSealer;
 import io.tokenwarden.runtime.sealing.Keysets;
 import io.tokenwarden.schema.TokenIssued;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -30,64 +36,93 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--duration", description = "Stop after this ISO-8601 duration (default: run until Ctrl-C).")
   Duration duration;
 
+  /**
+   * Short warning windows so that samples pass CONNECTED, EXPIRING and EXPIRED within a minute. Anything the
+   * user sets wins.
+   */
+  static Map<String, String> demoDefaults(Path dataDir) {
+    return Map.of(
+        "TOKENWARDEN_POLICY_FACEBOOK_WARN_BEFORE", "PT20S",
+        "TOKENWARDEN_POLICY_LINKEDIN_WARN_BEFORE", "PT20S",
+        "TOKENWARDEN_PUNCTUATE_INTERVAL", "PT0.5S",
+        "TOKENWARDEN_HTTP_PORT", "0",
+        "TOKENWARDEN_EXPIRY_APPLICATION_ID", "tokenwarden-demo",
+        "TOKENWARDEN_EXPIRY_STATE_DIR", dataDir.resolve("demo-streams").toString(),
+        "KAFKA_COMMIT_INTERVAL_MS", "200");
+  }
+
   @Override
   public Integer call() throws Exception {
-    Env env = ((CliEnvironment) spec.root().userObject()).env();
+    Env userEnv = ((CliEnvironment) spec.root().userObject()).env();
+    Path dataDir = TokenwardenConfig.from(userEnv).dataDir();
+    Env env = userEnv.withDefaults(demoDefaults(dataDir));
     TokenwardenConfig config = TokenwardenConfig.from(env);
     PrintWriter out = spec.commandLine().getOut();
     AtomicBoolean stopped = new AtomicBoolean();
     Instant deadline = duration == null ? Instant.MAX : Instant.now().plus(duration);
+    deleteRecursively(Path.of(env.require("TOKENWARDEN_EXPIRY_STATE_DIR")));
 
-    out.println("starting the embedded Kafka broker...");
+    out.println("starting the embedded Kafka broker and the expiry stream...");
     out.flush();
-    try (Broker broker = Broker.useOrStart(config)) {
-      Thread main = Thread.currentThread();
-      Thread hook = new Thread(() -> {
-        stopped.set(true);
-        try {
-          main.join(TimeUnit.SECONDS.toMillis(30));
-        } catch (InterruptedException ignored) {
-          Thread.currentThread().interrupt();
-        }
-      }, "demo-shutdown");
-      Runtime.getRuntime().addShutdownHook(hook);
-      out.println("kafka: bootstrap.servers=" + broker.bootstrapServers()
-          + (broker.embedded() ? " (embedded)" : ""));
-      var report = broker.ensureTopics();
-      out.println("topics: created " + report.created() + ", verified " + report.verified());
-
+    Thread main = Thread.currentThread();
+    Thread hook = new Thread(() -> {
+      stopped.set(true);
+      try {
+        main.join(TimeUnit.SECONDS.toMillis(45));
+      } catch (InterruptedException ignored) {
+        Thread.currentThread().interrupt();
+      }
+    }, "demo-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try (RunCommand.Services services = RunCommand.Services.start(env, true, false, out)) {
       var sealer = new CredentialSealer(Keysets.load(env, config.dataDir(), config.local()));
-      List<IssuedToken> samples = samples(Instant.now());
-      try (var publisher = TokenEventPublisher.create(config, broker.bootstrapServers(), sealer, new Providers(env))) {
-        for (IssuedToken sample : samples) {
+      try (var publisher = TokenEventPublisher.create(config, services.broker.bootstrapServers(), sealer,
+          new Providers(env))) {
+        for (IssuedToken sample : samples(Instant.now())) {
           publisher.issued(sample).get(30, TimeUnit.SECONDS);
           out.println("published " + sample);
         }
       }
       out.println();
       out.println("read back from " + config.topics().lifecycle.name() + " (credentials stay sealed):");
-      TopicTail.read(config, broker.bootstrapServers(), config.topics().lifecycle, false, stopped::get, r -> {
-        var e = r.value();
-        if (e.getPayload() instanceof TokenIssued issued) {
-          out.printf("  %-16s %-10s %-14s TokenIssued expiresAt=%s credentials=sealed(key %s, %d bytes)%n",
-              e.getConnectionId(), e.getProvider(), e.getAccountId(), issued.getExpiresAt(),
-              issued.getCredentials().getKeyId(), issued.getCredentials().getCiphertext().remaining());
-        } else {
-          out.printf("  %-16s %s%n", e.getConnectionId(),
-              e.getPayload() == null ? "(no payload)" : e.getPayload().getClass().getSimpleName());
-        }
-      });
+      TopicTail.read(config, services.broker.bootstrapServers(), config.topics().lifecycle, false, stopped::get,
+          r -> out.println("  " + describe(r.value())));
+      out.println();
+      out.println("following " + config.topics().status.name()
+          + " (also: ./tokenwarden status --follow, in another terminal)");
       out.flush();
-      while (!stopped.get() && Instant.now().isBefore(deadline)) {
-        Thread.sleep(200);
+
+      String footer = "metrics: http://localhost:" + services.ops.port() + "/metrics";
+      StatusBoard board = new StatusBoard(out, System.console() != null, footer);
+      Thread follower = new Thread(() -> TopicTail.read(config, services.broker.bootstrapServers(),
+          config.topics().status, true, stopped::get, r -> board.update(r.key(), r.value())), "demo-status");
+      follower.setDaemon(true);
+      follower.start();
+      while (!stopped.get() && Instant.now().isBefore(deadline) && services.stream.exitCode() == 0) {
+        board.render();
+        Thread.sleep(1000);
       }
-      out.println("demo stopped");
-      out.flush();
-      if (!stopped.get()) {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      }
+      stopped.set(true);
+      follower.join(5000);
+    }
+    out.println("demo stopped; nothing left running");
+    out.flush();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // Ctrl-C: the hook is waiting for this thread to finish, which it now does.
     }
     return 0;
+  }
+
+  private static String describe(io.tokenwarden.schema.TokenLifecycleEvent e) {
+    if (e.getPayload() instanceof TokenIssued issued) {
+      return String.format("%-16s %-10s %-14s TokenIssued expiresAt=%s credentials=sealed(key %s, %d bytes)",
+          e.getConnectionId(), e.getProvider(), e.getAccountId(), issued.getExpiresAt(),
+          issued.getCredentials().getKeyId(), issued.getCredentials().getCiphertext().remaining());
+    }
+    return String.format("%-16s %s", e.getConnectionId(),
+        e.getPayload() == null ? "(no payload)" : e.getPayload().getClass().getSimpleName());
   }
 
   /** Sample connections with short lifetimes, so that the demo shows expiry within a minute. */
@@ -104,5 +139,16 @@ final class DemoCommand implements Callable<Integer> {
     return new IssuedToken(connection, Optional.of("demo-workspace"), provider, account,
         "demo-access-" + connection, Optional.ofNullable(refreshToken), "Bearer", Optional.ofNullable(expiresAt),
         Optional.empty(), List.of());
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 }

@@ -75,9 +75,10 @@ class ExpiryStreamIT {
   void restartingBetweenIssueAndExpiryGivesEachEventExactlyOnce() throws Exception {
     try (BrokerFixture kafka = new BrokerFixture("restart-it")) {
       Map<String, String> env = Map.of("TOKENWARDEN_POLICY_FACEBOOK_WARN_BEFORE", "PT6S");
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
       var expiry = kafka.reader(kafka.topics.expiry);
       Instant expiresAt = Instant.now().plusSeconds(12);
-      ExpiryStreamRunner first = kafka.startRunner(env);
+      ExpiryStreamRunner first = kafka.startRunner(env, registry);
       try {
         kafka.send(issued("restart", "facebook", expiresAt));
         kafka.send(issued("other", "facebook", expiresAt.plusSeconds(2)));
@@ -91,13 +92,17 @@ class ExpiryStreamIT {
       assertThat(expiry.poll()).extracting(r -> r.record().value().getKind()).doesNotContain(ExpiryKind.EXPIRED);
 
       // A fresh state directory: the second instance restores timers from the changelogs.
-      try (ExpiryStreamRunner second = kafka.startRunner(env)) {
+      try (ExpiryStreamRunner second = kafka.startRunner(env, registry)) {
         await().atMost(Duration.ofSeconds(40)).untilAsserted(() ->
             assertThat(expiry.poll()).extracting(r -> r.record().value().getKind())
                 .filteredOn(k -> k == ExpiryKind.EXPIRED).hasSize(2));
         // Give a doubled timer every chance to show up.
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).untilAsserted(() ->
             assertThat(expiry.poll()).hasSize(4));
+        // The gauges of the same registry count what the second instance restored, not both instances.
+        assertThat(registry.find(ExpiryMetrics.TIMERS_PENDING).gauge().value()).isZero();
+        assertThat(registry.find(ExpiryMetrics.CONNECTIONS).tags("state", "EXPIRED", "provider", "facebook")
+            .gauge().value()).isEqualTo(2);
       }
       Map<String, Long> byEventId = expiry.values().stream()
           .collect(Collectors.groupingBy(TokenExpiryEvent::getEventId, Collectors.counting()));

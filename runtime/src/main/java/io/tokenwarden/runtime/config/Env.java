@@ -39,6 +39,13 @@ public final class Env {
     return new Env(merged);
   }
 
+  /** This environment with {@code defaults} for the variables it does not set. */
+  public Env withDefaults(Map<String, String> defaults) {
+    Map<String, String> merged = new HashMap<>(defaults);
+    merged.putAll(vars);
+    return new Env(merged);
+  }
+
   /** The variable's value, if set and not blank. */
   public Optional<String> get(String name) {
     String value = vars.get(name);
