@@ -1,0 +1,146 @@
+package io.tokenwarden.worker;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tokenwarden.runtime.sealing.CredentialSealer;
+import io.tokenwarden.runtime.sealing.Keysets;
+import io.tokenwarden.schema.FailureKind;
+import io.tokenwarden.schema.RefreshFailed;
+import io.tokenwarden.schema.TokenLifecycleEvent;
+import io.tokenwarden.schema.TokenRefreshed;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The worker on the real broker: permanent failures, and a crash between the provider's answer and the commit. */
+class RefreshWorkerIT {
+
+  private static final WireMockServer stub = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+  private static final CredentialSealer sealer = new CredentialSealer(Keysets.generate());
+
+  @BeforeAll
+  static void startStub() {
+    stub.start();
+  }
+
+  @AfterAll
+  static void stopStub() {
+    stub.stop();
+  }
+
+  private static WorkerConfig config(String provider, String path, String transactionalId, String group) {
+    Map<String, String> vars = new HashMap<>();
+    String key = "TOKENWARDEN_PROVIDER_" + provider.toUpperCase();
+    vars.put(key + "_CLIENT_ID", provider + "-client");
+    vars.put(key + "_CLIENT_SECRET", provider + "-secret");
+    vars.put(key + "_TOKEN_URL", stub.baseUrl() + path);
+    vars.put("TOKENWARDEN_WORKER_TRANSACTIONAL_ID", transactionalId);
+    vars.put("TOKENWARDEN_WORKER_GROUP_ID", group);
+    vars.put("TOKENWARDEN_WORKER_SHUTDOWN_TIMEOUT", "PT10S");
+    return WorkerConfig.of(vars);
+  }
+
+  @Test
+  void a_provider_that_always_fails_permanently_gets_a_permanent_refresh_failed() throws Exception {
+    stub.stubFor(post("/linkedin-dead/token").willReturn(aResponse().withStatus(400)
+        .withBody("{\"error\": \"invalid_grant\", \"error_description\": \"The token has been revoked\"}")));
+    try (BrokerFixture kafka = new BrokerFixture("worker-it-perm.", 2)) {
+      WorkerConfig config = config("linkedin", "/linkedin-dead/token", "worker-it-perm-" + UUID.randomUUID(),
+          "worker-it-perm-" + UUID.randomUUID());
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      try (RefreshWorkerRunner worker = RefreshWorkerRunner.start(config, kafka.topics, kafka.kafkaProps(), sealer,
+          registry)) {
+        kafka.send(Commands.command(sealer, "conn-dead", "linkedin", "a", "revoked-refresh", 4, 2));
+        kafka.flush();
+        await().atMost(Duration.ofSeconds(60)).until(() -> kafka.outcomes().size() == 1);
+        ConsumerRecord<String, TokenLifecycleEvent> record = kafka.outcomes().get(0);
+        assertThat(record.key()).isEqualTo("conn-dead");
+        RefreshFailed failed = (RefreshFailed) record.value().getPayload();
+        assertThat(failed.getKind()).isEqualTo(FailureKind.PERMANENT);
+        assertThat(failed.getErrorCode()).isEqualTo("invalid_grant");
+        assertThat(failed.getGeneration()).isEqualTo(4);
+        assertThat(failed.getAttempt()).isEqualTo(2);
+        assertThat(record.value().getProvider()).isEqualTo("linkedin");
+        assertThat(worker.isReady()).isTrue();
+        assertThat(worker.isLive()).isTrue();
+        assertThat(registry.get(WorkerMetrics.ATTEMPTS).tags("provider", "linkedin", "outcome", "permanent",
+            "error", "invalid_grant").counter().count()).isEqualTo(1.0);
+      }
+    }
+  }
+
+  /**
+   * The crash window: X answered with a rotated refresh token, then the worker died before its transaction
+   * committed. The restarted worker re-runs the command; X refuses the used refresh token; the worker publishes
+   * PERMANENT refresh_token_reused. A read_committed reader sees exactly one outcome for the command.
+   */
+  @Test
+  void a_crash_between_the_answer_and_the_commit_ends_in_refresh_token_reused_published_once() throws Exception {
+    String scenario = "single-use-" + UUID.randomUUID();
+    stub.stubFor(post("/x-rotating/token").inScenario(scenario).whenScenarioStateIs(Scenario.STARTED)
+        .withRequestBody(containing("refresh_token=x-refresh-1"))
+        .willReturn(okJson("{\"token_type\": \"bearer\", \"expires_in\": 7200, \"access_token\": \"x-access-2\","
+            + " \"refresh_token\": \"x-refresh-2\"}"))
+        .willSetStateTo("used"));
+    stub.stubFor(post("/x-rotating/token").inScenario(scenario).whenScenarioStateIs("used")
+        .willReturn(aResponse().withStatus(400).withBody(
+            "{\"error\": \"invalid_grant\", \"error_description\": \"Value passed for the token was invalid.\"}")));
+    try (BrokerFixture kafka = new BrokerFixture("worker-it-crash.", 2)) {
+      String txId = "worker-it-crash-" + UUID.randomUUID();
+      String group = "worker-it-crash-" + UUID.randomUUID();
+      WorkerConfig config = config("x", "/x-rotating/token", txId, group);
+      kafka.send(Commands.command(sealer, "conn-x", "x", "x-access-1", "x-refresh-1", 1, 1));
+      kafka.flush();
+
+      AtomicBoolean crashed = new AtomicBoolean();
+      RefreshWorkerRunner first = RefreshWorkerRunner.start(config, kafka.topics, kafka.kafkaProps(), sealer,
+          new SimpleMeterRegistry(), Map.of(), results -> {
+            if (results > 0) {
+              crashed.set(true);
+              throw new IllegalStateException("simulated crash: the process dies before commitTransaction");
+            }
+          });
+      assertThat(first.awaitTermination(Duration.ofSeconds(60))).isTrue();
+      assertThat(crashed).isTrue();
+      assertThat(first.exitCode()).isEqualTo(1);
+      stub.verify(1, postRequestedFor(urlEqualTo("/x-rotating/token")));
+
+      try (RefreshWorkerRunner second = RefreshWorkerRunner.start(config, kafka.topics, kafka.kafkaProps(), sealer,
+          new SimpleMeterRegistry())) {
+        await().atMost(Duration.ofSeconds(90)).until(() -> !kafka.outcomes().isEmpty());
+        stub.verify(2, postRequestedFor(urlEqualTo("/x-rotating/token")));
+        RefreshFailed failed = (RefreshFailed) kafka.outcomes().get(0).value().getPayload();
+        assertThat(failed.getKind()).isEqualTo(FailureKind.PERMANENT);
+        assertThat(failed.getErrorCode()).isEqualTo("refresh_token_reused");
+        assertThat(failed.getCommandId()).isEqualTo("cmd-conn-x-1-1");
+        // Nothing else arrives: the aborted TokenRefreshed stays invisible to read_committed readers.
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+            .until(() -> kafka.outcomes().size() == 1);
+        assertThat(kafka.outcomes()).noneMatch(r -> r.value().getPayload() instanceof TokenRefreshed);
+      }
+    }
+  }
+
+  static List<String> commandIds(List<ConsumerRecord<String, TokenLifecycleEvent>> outcomes) {
+    return outcomes.stream().map(r -> r.value().getPayload() instanceof TokenRefreshed t ? t.getCommandId()
+        : ((RefreshFailed) r.value().getPayload()).getCommandId()).toList();
+  }
+}
