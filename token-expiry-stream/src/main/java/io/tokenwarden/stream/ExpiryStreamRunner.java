@@ -89,7 +89,6 @@ public final class ExpiryStreamRunner implements AutoCloseable {
     props.putIfAbsent(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.lifecycleDlq.name());
     props.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
     props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
     props.put(DeadLetterHandler.METER_REGISTRY_CONFIG, registry);
     if (!props.containsKey(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
       throw new IllegalArgumentException("kafkaClientProps must contain bootstrap.servers");

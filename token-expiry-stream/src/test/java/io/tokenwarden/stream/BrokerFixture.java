@@ -119,9 +119,13 @@ final class BrokerFixture implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() {
     for (AutoCloseable c : closeables) {
-      c.close();
+      try {
+        c.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot close " + c, e);
+      }
     }
   }
 }

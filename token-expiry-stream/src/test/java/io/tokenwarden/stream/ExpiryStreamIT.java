@@ -103,6 +103,7 @@ class ExpiryStreamIT {
         assertThat(registry.find(ExpiryMetrics.TIMERS_PENDING).gauge().value()).isZero();
         assertThat(registry.find(ExpiryMetrics.CONNECTIONS).tags("state", "EXPIRED", "provider", "facebook")
             .gauge().value()).isEqualTo(2);
+        assertThat(second.exitCode()).isZero();
       }
       Map<String, Long> byEventId = expiry.values().stream()
           .collect(Collectors.groupingBy(TokenExpiryEvent::getEventId, Collectors.counting()));
