@@ -25,6 +25,9 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class ProviderClients {
 
+  /** Share of {@code MAX_RPS} the worker paces at; the rest absorbs jitter between our clock and the provider's. */
+  static final double PACING = 0.9;
+
   /**
    * A provider ready to call, or why it is not.
    *
@@ -34,7 +37,7 @@ final class ProviderClients {
    * @param problem why the provider cannot be called (unknown id, missing client id, bad setting)
    */
   record Client(Optional<ProviderSpec> spec, Optional<ProviderSettings> settings, Optional<TokenEndpoint> endpoint,
-      Optional<String> problem, RateLimiter rateLimiter, CircuitBreaker circuitBreaker,
+      Optional<String> problem, RateLimiter rateLimiter, SlidingSecond cap, CircuitBreaker circuitBreaker,
       AtomicReference<Instant> openedAt) {
 
     /** When an open circuit lets calls through again. */
@@ -87,10 +90,12 @@ final class ProviderClients {
     }
     ProviderSettings s = settings.orElse(null);
     double maxRps = s == null ? ProviderSettings.DEFAULT_MAX_RPS : s.maxRps();
-    // One permit per 1/maxRps: calls are spread evenly instead of bursting at the start of each second.
+    // One permit per period, so calls are spread evenly instead of bursting at the start of each second, paced
+    // at PACING of the maximum: thread scheduling and the network shift arrivals by some milliseconds, and the
+    // provider counts arrivals, so it must never see more than maxRps in any second.
     RateLimiter limiter = RateLimiter.of("provider-" + id, RateLimiterConfig.custom()
         .limitForPeriod(1)
-        .limitRefreshPeriod(Duration.ofNanos(Math.max(1_000, (long) (1_000_000_000L / maxRps))))
+        .limitRefreshPeriod(Duration.ofNanos(Math.max(1_000, (long) (1_000_000_000L / (maxRps * PACING)))))
         .timeoutDuration(s == null ? Duration.ofSeconds(10) : s.rateLimitWait())
         .build());
     CircuitBreaker breaker = CircuitBreaker.of("provider-" + id, CircuitBreakerConfig.custom()
@@ -107,6 +112,6 @@ final class ProviderClients {
       }
     });
     metrics.circuit(id, breaker);
-    return new Client(spec, settings, endpoint, problem, limiter, breaker, openedAt);
+    return new Client(spec, settings, endpoint, problem, limiter, new SlidingSecond(maxRps), breaker, openedAt);
   }
 }

@@ -100,7 +100,7 @@ final class RefreshHandler {
       return Failed.transientFailure("circuit_open", "calls to " + spec.id() + " are paused after repeated failures",
           Optional.of(client.circuitRetryAt(now)));
     }
-    if (!client.rateLimiter().acquirePermission()) {
+    if (!client.rateLimiter().acquirePermission() || !capped(client)) {
       breaker.releasePermission();
       return Failed.transientFailure("rate_limited", "local rate limit of " + spec.id() + " reached",
           Optional.of(clock.instant().plusSeconds(1)));
@@ -141,6 +141,15 @@ final class RefreshHandler {
       breaker.onError(took, TimeUnit.NANOSECONDS, e);
       log.warn("refresh call failed unexpectedly: {}", e.getClass().getName());
       return Failed.transientFailure("client_error", e.getClass().getSimpleName(), Optional.empty());
+    }
+  }
+
+  private static boolean capped(ProviderClients.Client client) {
+    try {
+      return client.cap().acquire(client.settings().map(s -> s.rateLimitWait().toNanos()).orElse(0L));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

@@ -51,6 +51,9 @@ final class RefreshWorker implements Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(RefreshWorker.class);
 
+  /** Most time between transactions while results are waiting. */
+  static final Duration COMMIT_INTERVAL = Duration.ofMillis(100);
+
   /** Test seam: called after a transaction's records and offsets were sent, right before its commit. */
   interface CommitHook {
     void beforeCommit(int results);
@@ -103,6 +106,7 @@ final class RefreshWorker implements Runnable {
   private final ArrayDeque<Slot> ready = new ArrayDeque<>();
   private final LinkedBlockingQueue<Slot> completed = new LinkedBlockingQueue<>();
   private int running;
+  private long lastFlush = System.nanoTime();
   private boolean paused;
   private boolean closing;
 
@@ -132,7 +136,11 @@ final class RefreshWorker implements Runnable {
         records.forEach(this::accept);
         drainCompleted();
         dispatch();
-        flush();
+        if (System.nanoTime() - lastFlush >= COMMIT_INTERVAL.toNanos()) {
+          // Batches results into fewer transactions; dispatching keeps going in between.
+          flush();
+          lastFlush = System.nanoTime();
+        }
         backpressure();
       }
       stopGracefully();
