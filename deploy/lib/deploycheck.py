@@ -510,7 +510,7 @@ def check_probe(r, where, probe, paths, ports):
     r.check(get.get("port") in ports, f"{where}: port {get.get('port')} is not the container's {HTTP_PORT} port")
 
 
-def check_k8s(r, alerts):
+def check_k8s(r):
     kust, docs = k8s_docs()
     listed = set(kust["resources"])
     for name in os.listdir(K8S):
@@ -697,20 +697,42 @@ def check_env_names(r):
 def check(strict):
     r = Report()
     check_yaml_files(r)
-    alerts = check_rules(r)
-    check_pom(r)
-    dockerfiles = {
-        os.path.join(DEPLOY, "docker", "stream.Dockerfile"):
-            check_dockerfile(r, os.path.join(DEPLOY, "docker", "stream.Dockerfile"), ["run", "--stream"]),
-        os.path.join(DEPLOY, "docker", "worker.Dockerfile"):
-            check_dockerfile(r, os.path.join(DEPLOY, "docker", "worker.Dockerfile"), ["run", "--worker"]),
-    }
-    check_compose(r, dockerfiles)
-    check_k8s(r, alerts)
-    promtool_parse(r, check_dashboard(r))
-    r.check(open(METRIC_NAMES).read() == metric_names_text() if os.path.exists(METRIC_NAMES) else False,
-            f"{rel(METRIC_NAMES)} is stale: run deploy/check.sh --update")
-    check_env_names(r)
+    try:
+        with open(DASHBOARD) as f:
+            json.load(f)
+    except (OSError, ValueError) as e:
+        r.check(False, f"{rel(DASHBOARD)} is not valid JSON: {e}")
+    if r.failures:
+        return finish(r, strict)  # the other checks need the files to parse
+
+    dockerfiles = {}
+
+    def dockerfile_checks():
+        for name, command in (("stream", ["run", "--stream"]), ("worker", ["run", "--worker"])):
+            path = os.path.join(DEPLOY, "docker", f"{name}.Dockerfile")
+            dockerfiles[path] = check_dockerfile(r, path, command)
+
+    sections = [
+        ("alert rules and tests", lambda: check_rules(r)),
+        ("cli/pom.xml", lambda: check_pom(r)),
+        ("Dockerfiles", dockerfile_checks),
+        ("docker compose", lambda: check_compose(r, dockerfiles)),
+        ("Kubernetes", lambda: check_k8s(r)),
+        ("Grafana dashboard", lambda: promtool_parse(r, check_dashboard(r))),
+        ("metric names", lambda: r.check(
+            os.path.exists(METRIC_NAMES) and open(METRIC_NAMES).read() == metric_names_text(),
+            f"{rel(METRIC_NAMES)} is stale: run deploy/check.sh --update")),
+        ("environment variables", lambda: check_env_names(r)),
+    ]
+    for title, run in sections:
+        try:
+            run()
+        except Exception as e:  # a missing key or file: report it as a failure of that section
+            r.check(False, f"{title}: {type(e).__name__}: {e}")
+    return finish(r, strict)
+
+
+def finish(r, strict):
     for w in r.warnings:
         print(f"  WARN  {w}")
     for f in r.failures:
