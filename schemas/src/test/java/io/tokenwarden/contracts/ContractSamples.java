@@ -22,11 +22,16 @@ final class ContractSamples {
 
   private ContractSamples() {}
 
-  static SealedCredentials sealed() {
-    return new SealedCredentials("1234", ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5}));
+  /** Version 1 writers had no {@code hasRefreshToken}; it reads back as false. */
+  static SealedCredentials sealed(int version) {
+    return new SealedCredentials("1234", ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5}), version >= 2);
   }
 
   static TokenLifecycleEvent lifecycle() {
+    return lifecycle(2);
+  }
+
+  static TokenLifecycleEvent lifecycle(int version) {
     return TokenLifecycleEvent.newBuilder()
         .setEventId("00000000-0000-0000-0000-000000000001")
         .setConnectionId("conn-1")
@@ -35,7 +40,7 @@ final class ContractSamples {
         .setAccountId("acct-1")
         .setOccurredAt(T0)
         .setPayload(TokenIssued.newBuilder()
-            .setCredentials(sealed())
+            .setCredentials(sealed(version))
             .setExpiresAt(T0.plusSeconds(3600))
             .setRefreshTokenExpiresAt(T0.plusSeconds(86_400 * 365L))
             .setScopes(List.of("r_liteprofile", "w_member_social"))
@@ -48,9 +53,9 @@ final class ContractSamples {
         T0.plusSeconds(3600), T0.plusSeconds(3300), 3L);
   }
 
-  static RefreshCommand command() {
+  static RefreshCommand command(int version) {
     return new RefreshCommand("cmd-1", "conn-1", "tenant-1", "youtube", "acct-1", 2L, RefreshReason.PROACTIVE, 1,
-        sealed(), T0, T0.plusSeconds(300));
+        sealed(version), T0, T0.plusSeconds(300));
   }
 
   static ConnectionStatus status() {
@@ -58,12 +63,12 @@ final class ContractSamples {
         "not_refreshable", T0.plusSeconds(86_400), null, null, T0, 1L);
   }
 
-  /** Samples by the simple name of their type. */
-  static Map<String, SpecificRecord> all() {
+  /** Samples by the simple name of their type, as a writer of schema {@code version} wrote them. */
+  static Map<String, SpecificRecord> all(int version) {
     return Map.of(
-        "TokenLifecycleEvent", lifecycle(),
+        "TokenLifecycleEvent", lifecycle(version),
         "TokenExpiryEvent", expiry(),
-        "RefreshCommand", command(),
+        "RefreshCommand", command(version),
         "ConnectionStatus", status());
   }
 

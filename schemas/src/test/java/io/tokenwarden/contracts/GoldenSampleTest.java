@@ -6,27 +6,31 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Binary samples written once by v1 of each schema must decode forever. To write a sample for a new type, run
- * with {@code -Dgolden.write=true}; never rewrite an existing one.
+ * A binary sample written once by every released version of each schema must decode forever. To write the
+ * sample of a new version, run with {@code -Dgolden.write=true}; never rewrite an existing one.
  */
 class GoldenSampleTest {
 
-  static Stream<String> types() {
-    return ContractSamples.all().keySet().stream().sorted();
+  static Stream<Arguments> versions() {
+    return SchemaHistory.CURRENT.keySet().stream().sorted().flatMap(type ->
+        IntStream.rangeClosed(1, SchemaHistory.versions(type).size()).mapToObj(v -> Arguments.of(type, v)));
   }
 
-  @ParameterizedTest
-  @MethodSource("types")
-  void committedSampleStillDecodes(String type) throws IOException {
-    SpecificRecord expected = ContractSamples.all().get(type);
-    String resource = "/golden/" + type + ".v1.bin";
-    if (Boolean.getBoolean("golden.write")) {
+  @ParameterizedTest(name = "{0} v{1}")
+  @MethodSource("versions")
+  void committedSampleStillDecodes(String type, int version) throws IOException {
+    SpecificRecord expected = ContractSamples.all(version).get(type);
+    String resource = "/golden/" + type + ".v" + version + ".bin";
+    boolean latest = version == SchemaHistory.versions(type).size();
+    if (Boolean.getBoolean("golden.write") && latest) {
       Path file = Path.of("src/test/resources" + resource);
       if (!Files.exists(file)) {
         Files.createDirectories(file.getParent());

@@ -140,7 +140,11 @@ final class StreamFixture implements AutoCloseable {
   // Event builders.
 
   static SealedCredentials sealed(String marker) {
-    return new SealedCredentials("1", ByteBuffer.wrap(("sealed:" + marker).getBytes()));
+    return sealed(marker, false);
+  }
+
+  static SealedCredentials sealed(String marker, boolean hasRefreshToken) {
+    return new SealedCredentials("1", ByteBuffer.wrap(("sealed:" + marker).getBytes()), hasRefreshToken);
   }
 
   static TokenLifecycleEvent.Builder event(String connectionId, Object payload, Instant occurredAt) {

@@ -9,6 +9,8 @@ import io.tokenwarden.schema.FailureKind;
 import io.tokenwarden.schema.RefreshCommand;
 import io.tokenwarden.schema.RefreshReason;
 import io.tokenwarden.schema.TokenExpiryEvent;
+import io.tokenwarden.schema.TokenIssued;
+import io.tokenwarden.schema.TokenLifecycleEvent;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -256,6 +258,25 @@ class TransitionTableTest {
     // With its refresh token dead, linkedin is no longer renewable: no proactive refresh, and a request is refused.
     f.advanceTo(expiresAt.minus(Duration.ofDays(7)));
     assertThat(f.refreshCommands()).isEmpty();
+  }
+
+  @Test
+  void linkedinIsRenewableWhenTheSealedCredentialsSayThereIsARefreshToken() {
+    Instant expiresAt = f.now().plus(Duration.ofDays(60));
+    TokenLifecycleEvent withRefreshToken = f.issued("c1", "linkedin", expiresAt);
+    ((TokenIssued) withRefreshToken.getPayload()).setCredentials(StreamFixture.sealed("c1", true));
+    f.send(withRefreshToken);
+    f.send(f.issued("c2", "linkedin", expiresAt));
+
+    f.advanceTo(expiresAt.minus(Duration.ofDays(7)));
+    assertThat(f.refreshCommands()).extracting(RefreshCommand::getConnectionId).containsExactly("c1");
+    f.advanceTo(expiresAt.minus(Duration.ofDays(3)));
+    // Without a refresh token only a human can renew it: the warning carries the "!".
+    assertThat(f.statuses()).extracting(r -> r.value()).filteredOn(s -> s.getConnectionId().equals("c2")).last()
+        .satisfies(s -> {
+          assertThat(s.getState()).isEqualTo(ConnectionState.EXPIRING);
+          assertThat(s.getAttention()).isTrue();
+        });
   }
 
   @Test

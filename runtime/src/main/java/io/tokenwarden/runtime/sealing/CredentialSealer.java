@@ -40,7 +40,7 @@ public final class CredentialSealer {
   public SealedCredentials seal(String connectionId, TokenCredentials credentials) {
     try {
       byte[] ciphertext = aead.encrypt(credentials.toBytes(), associatedData(connectionId));
-      return new SealedCredentials(primaryKeyId, ByteBuffer.wrap(ciphertext));
+      return new SealedCredentials(primaryKeyId, ByteBuffer.wrap(ciphertext), credentials.refreshToken().isPresent());
     } catch (GeneralSecurityException e) {
       throw new SealingException("cannot seal credentials of connection " + connectionId, e);
     }

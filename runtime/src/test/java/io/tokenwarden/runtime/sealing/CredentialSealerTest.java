@@ -104,7 +104,7 @@ class CredentialSealerTest {
     SealedCredentials sealed = sealer.seal("conn-a", credentials);
     byte[] bytes = sealed.getCiphertext().array().clone();
     bytes[bytes.length - 1] ^= 1;
-    assertThatThrownBy(() -> sealer.open("conn-a", new SealedCredentials(sealed.getKeyId(), ByteBuffer.wrap(bytes))))
+    assertThatThrownBy(() -> sealer.open("conn-a", new SealedCredentials(sealed.getKeyId(), ByteBuffer.wrap(bytes), true)))
         .isInstanceOf(SealingException.class);
   }
 

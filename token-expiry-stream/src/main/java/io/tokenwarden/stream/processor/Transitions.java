@@ -211,7 +211,8 @@ public final class Transitions {
 
   private boolean renewable(Connection.Builder b) {
     boolean refreshTokenDead = (b.refreshTokenFired & TimerKind.REFRESH_TOKEN_EXPIRE.bit()) != 0;
-    return !refreshTokenDead && policy(b.provider).refreshable().test(b.refreshTokenExpiresAt != null);
+    boolean hasRefreshToken = b.credentials.getHasRefreshToken() || b.refreshTokenExpiresAt != null;
+    return !refreshTokenDead && policy(b.provider).refreshable().test(hasRefreshToken);
   }
 
   /** The orange "!": true exactly when a human must act. */

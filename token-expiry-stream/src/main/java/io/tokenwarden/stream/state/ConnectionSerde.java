@@ -22,7 +22,9 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public final class ConnectionSerde implements Serde<Connection> {
 
-  private static final byte VERSION = 1;
+  private static final byte VERSION = 2;
+  /** Version 1 lacked {@code SealedCredentials.hasRefreshToken}; it reads as false. */
+  private static final byte VERSION_1 = 1;
 
   @Override
   public Serializer<Connection> serializer() {
@@ -51,6 +53,7 @@ public final class ConnectionSerde implements Serde<Connection> {
       byte[] raw = new byte[ciphertext.remaining()];
       ciphertext.get(raw);
       out.write(raw);
+      out.writeBoolean(c.credentials().getHasRefreshToken());
       writeNullable(out, c.expiresAt());
       writeNullable(out, c.refreshTokenExpiresAt());
       writeNullable(out, c.lastRefreshedAt());
@@ -81,7 +84,7 @@ public final class ConnectionSerde implements Serde<Connection> {
     try {
       DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
       byte version = in.readByte();
-      if (version != VERSION) {
+      if (version != VERSION && version != VERSION_1) {
         throw new SerializationException("unknown connection state format version " + version);
       }
       Connection.Builder b = new Connection.Builder();
@@ -94,7 +97,8 @@ public final class ConnectionSerde implements Serde<Connection> {
       String keyId = in.readUTF();
       byte[] ciphertext = new byte[in.readInt()];
       in.readFully(ciphertext);
-      b.credentials = new SealedCredentials(keyId, ByteBuffer.wrap(ciphertext));
+      boolean hasRefreshToken = version >= VERSION && in.readBoolean();
+      b.credentials = new SealedCredentials(keyId, ByteBuffer.wrap(ciphertext), hasRefreshToken);
       b.expiresAt = readNullableLong(in);
       b.refreshTokenExpiresAt = readNullableLong(in);
       b.lastRefreshedAt = readNullableLong(in);

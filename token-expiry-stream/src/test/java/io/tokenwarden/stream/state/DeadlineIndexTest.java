@@ -38,7 +38,7 @@ class DeadlineIndexTest {
     b.accountId = "urn:li:person:1";
     b.generation = 42;
     b.generationStartedAt = 1_900_000_000_000L;
-    b.credentials = new SealedCredentials("123", ByteBuffer.wrap(new byte[] {1, 2, 3}));
+    b.credentials = new SealedCredentials("123", ByteBuffer.wrap(new byte[] {1, 2, 3}), false);
     b.expiresAt = 1_900_000_100_000L;
     b.refreshTokenExpiresAt = null;
     b.lastRefreshedAt = 1_899_000_000_000L;
