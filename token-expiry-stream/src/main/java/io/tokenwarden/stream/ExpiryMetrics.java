@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ExpiryMetrics {
 
   public static final String CONNECTIONS = "tokenwarden.connections";
+  public static final String CONNECTIONS_ATTENTION = "tokenwarden.connections.attention";
   public static final String EXPIRY_EVENTS = "tokenwarden.expiry.events";
   public static final String REFRESH_COMMANDS = "tokenwarden.refresh.commands";
   public static final String TIMER_LAG = "tokenwarden.timer.lag";
@@ -30,6 +31,7 @@ public final class ExpiryMetrics {
   private final MeterRegistry registry;
   private final AtomicLong timersPending = new AtomicLong();
   private final Map<Map.Entry<String, String>, AtomicLong> connections = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> attention = new ConcurrentHashMap<>();
   private final Timer timerLag;
 
   private static final Map<MeterRegistry, ExpiryMetrics> BY_REGISTRY = new WeakHashMap<>();
@@ -51,6 +53,9 @@ public final class ExpiryMetrics {
     this.timerLag = Timer.builder(TIMER_LAG)
         .description("Time from a timer's due time to its firing")
         .publishPercentileHistogram()
+        // Buckets must reach past the 30 s alert threshold, or a p99 above it could never be seen.
+        .maximumExpectedValue(Duration.ofMinutes(10))
+        .serviceLevelObjectives(Duration.ofMillis(250), Duration.ofSeconds(1), Duration.ofSeconds(30))
         .register(registry);
     Counter.builder(STALE_RESULTS).description("Worker results for an older generation, dropped")
         .register(registry);
@@ -66,6 +71,19 @@ public final class ExpiryMetrics {
       Gauge.builder(CONNECTIONS, value, AtomicLong::get)
           .description("Connections by state and provider")
           .tag("state", state).tag("provider", provider)
+          .strongReference(true)
+          .register(registry);
+      return value;
+    }).addAndGet(delta);
+  }
+
+  /** Connections with the orange "!", by provider. */
+  public void attention(String provider, long delta) {
+    attention.computeIfAbsent(provider, key -> {
+      AtomicLong value = new AtomicLong();
+      Gauge.builder(CONNECTIONS_ATTENTION, value, AtomicLong::get)
+          .description("Connections that need a human (the orange \"!\"), by provider")
+          .tag("provider", provider)
           .strongReference(true)
           .register(registry);
       return value;

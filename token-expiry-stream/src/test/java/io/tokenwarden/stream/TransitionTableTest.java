@@ -249,6 +249,8 @@ class TransitionTableTest {
     assertThat(status.getState()).isEqualTo(ConnectionState.CONNECTED);
     assertThat(status.getAttention()).isTrue();
     assertThat(status.getReason()).isEqualTo("refresh_token_expiring");
+    // Attention without a change of state still counts.
+    assertThat(f.gauge(ExpiryMetrics.CONNECTIONS_ATTENTION, "provider", "linkedin")).isEqualTo(1);
 
     f.advanceTo(refreshTokenExpiresAt);
     assertThat(f.expiryEvents()).extracting(TokenExpiryEvent::getKind)
@@ -272,6 +274,7 @@ class TransitionTableTest {
     assertThat(f.refreshCommands()).extracting(RefreshCommand::getConnectionId).containsExactly("c1");
     f.advanceTo(expiresAt.minus(Duration.ofDays(3)));
     // Without a refresh token only a human can renew it: the warning carries the "!".
+    assertThat(f.gauge(ExpiryMetrics.CONNECTIONS_ATTENTION, "provider", "linkedin")).isEqualTo(1);
     assertThat(f.statuses()).extracting(r -> r.value()).filteredOn(s -> s.getConnectionId().equals("c2")).last()
         .satisfies(s -> {
           assertThat(s.getState()).isEqualTo(ConnectionState.EXPIRING);

@@ -64,6 +64,7 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
   private DeadlineIndex index;
   private long reportedPending;
   private final Map<Map.Entry<String, String>, Long> reportedConnections = new HashMap<>();
+  private final Map<String, Long> reportedAttention = new HashMap<>();
 
   public ConnectionProcessor(Settings settings, Transitions transitions, LifecycleValidation validation,
       ExpiryMetrics metrics, Serializer<TokenLifecycleEvent> lifecycleSerializer) {
@@ -91,7 +92,7 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
     try (KeyValueIterator<String, Connection> all = connections.all()) {
       while (all.hasNext()) {
         Connection c = all.next().value;
-        countConnection(c.state().name(), c.provider(), 1);
+        countConnection(c, 1);
       }
     }
     context.schedule(settings.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
@@ -179,7 +180,7 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
       case REMOVED -> {
         current.timers().forEach(t -> index.delete(id, t));
         connections.delete(id);
-        countConnection(current.state().name(), current.provider(), -1);
+        countConnection(current, -1);
         context.forward(new Record<>(id, null, now), STATUS_SINK);
         reportPending();
         log.debug("connection {} ({}) removed", id, current.provider());
@@ -211,10 +212,11 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
       }
     }
     if (current == null) {
-      countConnection(next.state().name(), next.provider(), 1);
-    } else if (current.state() != next.state() || !current.provider().equals(next.provider())) {
-      countConnection(current.state().name(), current.provider(), -1);
-      countConnection(next.state().name(), next.provider(), 1);
+      countConnection(next, 1);
+    } else if (current.state() != next.state() || !current.provider().equals(next.provider())
+        || transitions.attention(current) != transitions.attention(next)) {
+      countConnection(current, -1);
+      countConnection(next, 1);
     }
   }
 
@@ -261,9 +263,13 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
     reportedPending = size;
   }
 
-  private void countConnection(String state, String provider, long delta) {
-    reportedConnections.merge(Map.entry(state, provider), delta, Long::sum);
-    metrics.connections(state, provider, delta);
+  private void countConnection(Connection c, long delta) {
+    reportedConnections.merge(Map.entry(c.state().name(), c.provider()), delta, Long::sum);
+    metrics.connections(c.state().name(), c.provider(), delta);
+    if (transitions.attention(c)) {
+      reportedAttention.merge(c.provider(), delta, Long::sum);
+      metrics.attention(c.provider(), delta);
+    }
   }
 
   @Override
@@ -273,5 +279,7 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
     reportedPending = 0;
     reportedConnections.forEach((key, count) -> metrics.connections(key.getKey(), key.getValue(), -count));
     reportedConnections.clear();
+    reportedAttention.forEach((provider, count) -> metrics.attention(provider, -count));
+    reportedAttention.clear();
   }
 }
