@@ -6,8 +6,6 @@ import io.tokenwarden.runtime.cli.CliEnvironment;
 import io.tokenwarden.runtime.config.Env;
 import io.tokenwarden.runtime.config.TokenwardenConfig;
 import io.tokenwarden.runtime.provider.Providers;
-import io.tokenwarden.runtime.sealing.CredentialSealer;
-import io.tokenwarden.runtime.sealing.Keysets;
 import io.tokenwarden.schema.TokenIssued;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -16,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,15 +54,22 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Env userEnv = ((CliEnvironment) spec.root().userObject()).env();
     Path dataDir = TokenwardenConfig.from(userEnv).dataDir();
-    Env env = userEnv.withDefaults(demoDefaults(dataDir));
-    TokenwardenConfig config = TokenwardenConfig.from(env);
     PrintWriter out = spec.commandLine().getOut();
+    out.println("starting the sandbox OAuth2 provider, the embedded Kafka broker, the expiry stream and the worker...");
+    out.flush();
+    try (SandboxProvider sandbox = SandboxProvider.start()) {
+      Map<String, String> defaults = new HashMap<>(demoDefaults(dataDir));
+      defaults.putAll(sandbox.env());
+      return run(userEnv.withDefaults(defaults), out);
+    }
+  }
+
+  private int run(Env env, PrintWriter out) throws Exception {
+    TokenwardenConfig config = TokenwardenConfig.from(env);
     AtomicBoolean stopped = new AtomicBoolean();
     Instant deadline = duration == null ? Instant.MAX : Instant.now().plus(duration);
     deleteRecursively(Path.of(env.require("TOKENWARDEN_EXPIRY_STATE_DIR")));
 
-    out.println("starting the embedded Kafka broker and the expiry stream...");
-    out.flush();
     Thread main = Thread.currentThread();
     Thread hook = new Thread(() -> {
       stopped.set(true);
@@ -74,9 +80,8 @@ final class DemoCommand implements Callable<Integer> {
       }
     }, "demo-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    try (RunCommand.Services services = RunCommand.Services.start(env, true, false, out)) {
-      var sealer = new CredentialSealer(Keysets.load(env, config.dataDir(), config.local()));
-      try (var publisher = TokenEventPublisher.create(config, services.broker.bootstrapServers(), sealer,
+    try (RunCommand.Services services = RunCommand.Services.start(env, true, true, out)) {
+      try (var publisher = TokenEventPublisher.create(config, services.broker.bootstrapServers(), services.sealer,
           new Providers(env))) {
         for (IssuedToken sample : samples(Instant.now())) {
           publisher.issued(sample).get(30, TimeUnit.SECONDS);
@@ -125,9 +130,13 @@ final class DemoCommand implements Callable<Integer> {
         e.getPayload() == null ? "(no payload)" : e.getPayload().getClass().getSimpleName());
   }
 
-  /** Sample connections with short lifetimes, so that the demo shows expiry within a minute. */
+  /** Sample connections with short lifetimes, so that the demo shows the whole story within a minute. */
   static List<IssuedToken> samples(Instant now) {
     return List.of(
+        // Refreshed proactively at the sandbox 20 s before expiry; stays green.
+        sample("demo-sandbox-1", SandboxProvider.RENEWS, "user-5005", "demo-sandbox-refresh", now.plusSeconds(30)),
+        // The provider says invalid_grant: a human must reconnect.
+        sample("demo-revoked-1", SandboxProvider.REVOKED, "user-6006", "demo-revoked-refresh", now.plusSeconds(35)),
         sample("demo-facebook-1", "facebook", "page-1001", null, now.plusSeconds(40)),
         sample("demo-linkedin-1", "linkedin", "member-2002", null, now.plusSeconds(50)),
         sample("demo-x-1", "x", "user-3003", "demo-x-refresh", now.plusSeconds(7200)),

@@ -7,6 +7,8 @@ import io.tokenwarden.runtime.config.TokenwardenConfig;
 import io.tokenwarden.runtime.ops.Health;
 import io.tokenwarden.runtime.ops.OpsMetrics;
 import io.tokenwarden.runtime.ops.OpsServer;
+import io.tokenwarden.runtime.sealing.CredentialSealer;
+import io.tokenwarden.runtime.sealing.Keysets;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,14 +55,19 @@ final class RunCommand implements Callable<Integer> {
     final Broker broker;
     final PrometheusMeterRegistry registry;
     final StreamService stream;
+    final WorkerService worker;
+    /** Seals and opens credentials; loaded only when the worker runs. */
+    final CredentialSealer sealer;
     final OpsServer ops;
     final Duration closeTimeout;
 
-    private Services(Broker broker, PrometheusMeterRegistry registry, StreamService stream, OpsServer ops,
-        Duration closeTimeout) {
+    private Services(Broker broker, PrometheusMeterRegistry registry, StreamService stream, WorkerService worker,
+        CredentialSealer sealer, OpsServer ops, Duration closeTimeout) {
+      this.sealer = sealer;
       this.broker = broker;
       this.registry = registry;
       this.stream = stream;
+      this.worker = worker;
       this.ops = ops;
       this.closeTimeout = closeTimeout;
     }
@@ -76,11 +83,21 @@ final class RunCommand implements Callable<Integer> {
       String application = runStream && runWorker ? "tokenwarden" : runStream ? "tokenwarden-stream" : "tokenwarden-worker";
       PrometheusMeterRegistry registry = OpsMetrics.newRegistry(application);
       StreamService stream = runStream ? new StreamService(env, config, broker.bootstrapServers(), registry) : null;
+      WorkerService worker = null;
+      CredentialSealer sealer = null;
+      if (runWorker) {
+        sealer = new CredentialSealer(Keysets.load(env, config.dataDir(), config.local()));
+        worker = new WorkerService(env, config, broker.bootstrapServers(), sealer, registry);
+      }
       List<Health> live = new ArrayList<>();
       List<Health> ready = new ArrayList<>();
       if (stream != null) {
         live.add(stream.live());
         ready.add(stream.ready());
+      }
+      if (worker != null) {
+        live.add(worker.live());
+        ready.add(worker.ready());
       }
       OpsServer ops = OpsServer.start(port, registry, Health.all(live), Health.all(ready));
       if (stream != null) {
@@ -89,19 +106,26 @@ final class RunCommand implements Callable<Integer> {
       out.println("kafka: " + broker.bootstrapServers() + (broker.embedded() ? " (embedded)" : ""));
       out.println("metrics: http://localhost:" + ops.port() + "/metrics  health: /health/live /health/ready");
       out.flush();
-      return new Services(broker, registry, stream, ops, closeTimeout);
+      return new Services(broker, registry, stream, worker, sealer, ops, closeTimeout);
     }
 
     /** Blocks until a service fails; returns the exit code (non-zero). */
     int awaitFatalError() throws InterruptedException {
       while (true) {
-        if (stream != null && stream.awaitTermination(Duration.ofSeconds(1)) && stream.exitCode() != 0) {
-          return stream.exitCode();
+        int code = fatalExitCode();
+        if (code != 0) {
+          return code;
         }
-        if (stream == null) {
-          Thread.sleep(1000);
-        }
+        Thread.sleep(500);
       }
+    }
+
+    /** Non-zero once a service has stopped on a fatal error. */
+    int fatalExitCode() {
+      if (stream != null && stream.exitCode() != 0) {
+        return stream.exitCode();
+      }
+      return worker != null ? worker.exitCode() : 0;
     }
 
     private boolean closed;
@@ -112,6 +136,10 @@ final class RunCommand implements Callable<Integer> {
         return;
       }
       closed = true;
+      // The worker first: it stops taking commands the stream would still be producing results for.
+      if (worker != null) {
+        worker.close(closeTimeout);
+      }
       if (stream != null) {
         stream.close(closeTimeout);
       }

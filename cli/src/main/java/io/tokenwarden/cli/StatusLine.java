@@ -7,13 +7,13 @@ import java.time.Instant;
 /** One human-readable line per connection status; the "!" marks connections that need a human. */
 final class StatusLine {
 
-  static final String HEADER = String.format("%-1s %-24s %-10s %-16s %-15s %-12s %-12s %s",
+  static final String HEADER = String.format("%-1s %-24s %-15s %-16s %-15s %-12s %-12s %s",
       "!", "CONNECTION", "PROVIDER", "ACCOUNT", "STATE", "EXPIRES IN", "REFRESHED", "REASON");
 
   private StatusLine() {}
 
   static String of(ConnectionStatus s, Instant now) {
-    return String.format("%-1s %-24s %-10s %-16s %-15s %-12s %-12s %s",
+    return String.format("%-1s %-24s %-15s %-16s %-15s %-12s %-12s %s",
         s.getAttention() ? "!" : " ",
         s.getConnectionId(),
         s.getProvider(),

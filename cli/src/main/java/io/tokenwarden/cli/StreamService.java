@@ -62,10 +62,6 @@ final class StreamService implements AutoCloseable {
     return runner.state();
   }
 
-  /** Waits until the stream stops by itself (a fatal error) or the timeout passes. */
-  boolean awaitTermination(Duration timeout) throws InterruptedException {
-    return runner.awaitTermination(timeout);
-  }
 
   int exitCode() {
     return runner.exitCode();

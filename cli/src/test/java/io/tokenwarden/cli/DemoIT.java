@@ -25,17 +25,26 @@ class DemoIT {
     for (var sample : DemoCommand.samples(java.time.Instant.now())) {
       assertThat(run.out()).contains(sample.connectionId()).doesNotContain(sample.accessToken());
     }
-    List<String> facebook = run.out().lines()
-        .filter(l -> l.contains("demo-facebook-1") && l.contains("facebook") && !l.contains("TokenIssued")
-            && !l.contains("published"))
-        .toList();
+    List<String> facebook = statusLines(run.out(), "demo-facebook-1");
     assertThat(facebook).as(run.out()).hasSizeGreaterThanOrEqualTo(3);
     assertThat(facebook.get(0)).contains("CONNECTED").startsWith(" ");
     assertThat(facebook).anySatisfy(l -> assertThat(l).contains("EXPIRING").startsWith("!"));
     assertThat(facebook.get(facebook.size() - 1)).contains("EXPIRED").startsWith("!");
     assertThat(run.out().lines().filter(l -> l.contains("demo-youtube-1") && l.contains("CONNECTED")))
         .isNotEmpty();
+    // Renewed at the sandbox OAuth2 server before it expired: green again, with a last refresh.
+    List<String> renewed = statusLines(run.out(), "demo-sandbox-1");
+    assertThat(renewed).anySatisfy(l -> assertThat(l).contains("REFRESHING"));
+    assertThat(renewed.get(renewed.size() - 1)).startsWith(" ").contains("CONNECTED").contains("ago");
+    // The provider answered invalid_grant: a human must reconnect.
+    List<String> revoked = statusLines(run.out(), "demo-revoked-1");
+    assertThat(revoked).anySatisfy(l -> assertThat(l).startsWith("!").contains("NEEDS_RECONNECT").contains("invalid_grant"));
     // The broker is gone and so is its recorded address.
     assertThat(Files.exists(dataDir.resolve(BrokerAddress.FILE))).isFalse();
+  }
+
+  /** The status lines of one connection, in order. */
+  private static List<String> statusLines(String out, String connection) {
+    return out.lines().filter(l -> l.length() > 2 && l.substring(2).startsWith(connection + " ")).toList();
   }
 }

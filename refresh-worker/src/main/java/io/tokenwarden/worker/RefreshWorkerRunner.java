@@ -1,5 +1,8 @@
 package io.tokenwarden.worker;
 
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.util.List;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tokenwarden.contracts.Topics;
 import io.tokenwarden.runtime.sealing.CredentialSealer;
@@ -61,10 +64,14 @@ public final class RefreshWorkerRunner implements AutoCloseable {
   private final Thread pollThread;
   private final WorkerConfig config;
 
-  private RefreshWorkerRunner(WorkerStatus status, Thread pollThread, WorkerConfig config) {
+  private final List<KafkaClientMetrics> clientMetrics;
+
+  private RefreshWorkerRunner(WorkerStatus status, Thread pollThread, WorkerConfig config,
+      List<KafkaClientMetrics> clientMetrics) {
     this.status = status;
     this.pollThread = pollThread;
     this.config = config;
+    this.clientMetrics = clientMetrics;
   }
 
   /**
@@ -101,6 +108,9 @@ public final class RefreshWorkerRunner implements AutoCloseable {
       consumer.close(Duration.ZERO);
       throw e;
     }
+    // The Kafka clients' own metrics (consumer lag among them), on the same registry.
+    List<KafkaClientMetrics> clientMetrics = List.of(new KafkaClientMetrics(consumer), new KafkaClientMetrics(producer));
+    clientMetrics.forEach(m -> m.bindTo(registry));
     ExecutorService calls = Executors.newFixedThreadPool(config.concurrency(), threads("tokenwarden-refresh-call-"));
     WorkerStatus status = new WorkerStatus();
     RefreshWorker worker = new RefreshWorker(consumer, producer, topics, handler, calls, config, metrics, hook, status);
@@ -108,7 +118,7 @@ public final class RefreshWorkerRunner implements AutoCloseable {
     log.info("starting the refresh worker: group {}, transactional id {}, concurrency {}", config.groupId(),
         config.transactionalId(), config.concurrency());
     thread.start();
-    return new RefreshWorkerRunner(status, thread, config);
+    return new RefreshWorkerRunner(status, thread, config, clientMetrics);
   }
 
   /** Consumer properties: the client properties, our defaults, then what exactly-once requires. */
@@ -202,6 +212,7 @@ public final class RefreshWorkerRunner implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    clientMetrics.forEach(KafkaClientMetrics::close);
     return status.isTerminated();
   }
 
