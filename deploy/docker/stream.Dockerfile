@@ -16,7 +16,7 @@ COPY cli/target/tokenwarden.jar tokenwarden.jar
 
 ENV TOKENWARDEN_HTTP_PORT=8080 \
     TOKENWARDEN_DATA_DIR=/var/lib/tokenwarden \
-    TOKENWARDEN_STATE_DIR=/var/lib/tokenwarden/state \
+    TOKENWARDEN_EXPIRY_STATE_DIR=/var/lib/tokenwarden/state \
     TOKENWARDEN_LOG_FORMAT=json
 
 USER 10001:10001

@@ -429,9 +429,9 @@ def check_compose(r, dockerfiles):
             r.check(str(port).split(":")[-1] == HTTP_PORT, f"compose {name}: publishes {port}, not port {HTTP_PORT}")
     for name in stream_services:
         svc = services[name]
-        state_dir = env_dict(svc.get("environment")).get("TOKENWARDEN_STATE_DIR")
+        state_dir = env_dict(svc.get("environment")).get("TOKENWARDEN_EXPIRY_STATE_DIR")
         mounts = [v for v in svc.get("volumes", []) if v.split(":")[1] == state_dir]
-        if r.check(state_dir and len(mounts) == 1, f"compose {name}: a volume at TOKENWARDEN_STATE_DIR"):
+        if r.check(state_dir and len(mounts) == 1, f"compose {name}: a volume at TOKENWARDEN_EXPIRY_STATE_DIR"):
             state_volumes.append(mounts[0].split(":")[0])
         r.check(env_dict(svc.get("environment")).get("KAFKA_NUM_STANDBY_REPLICAS") == "1",
                 f"compose {name}: KAFKA_NUM_STANDBY_REPLICAS=1")
@@ -577,11 +577,11 @@ def check_k8s(r):
             if name == "tokenwarden-stream":
                 r.check(env.get("KAFKA_NUM_STANDBY_REPLICAS", {}).get("value") == "1",
                         f"{where}: KAFKA_NUM_STANDBY_REPLICAS=1")
-                state_dir = env.get("TOKENWARDEN_STATE_DIR", {}).get("value")
+                state_dir = env.get("TOKENWARDEN_EXPIRY_STATE_DIR", {}).get("value")
                 claims = {t["metadata"]["name"] for t in spec.get("volumeClaimTemplates", [])}
                 mounted = {m["name"] for m in c.get("volumeMounts", []) if m["mountPath"] == state_dir}
                 r.check(state_dir and mounted & claims,
-                        f"{where}: TOKENWARDEN_STATE_DIR must be a volumeClaimTemplate's mount")
+                        f"{where}: TOKENWARDEN_EXPIRY_STATE_DIR must be a volumeClaimTemplate's mount")
             if c.get("securityContext", {}).get("readOnlyRootFilesystem"):
                 r.check(any(m["mountPath"] == "/tmp" for m in c.get("volumeMounts", [])),
                         f"{where}: a read-only root needs a writable /tmp (RocksDB unpacks its library there)")
