@@ -38,6 +38,10 @@ final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoClosea
 
   @Override
   protected void append(ILoggingEvent event) {
+    // The sandbox provider stands in for a social network's servers: its logs are not ours.
+    if (event.getLoggerName().startsWith("no.nav.") || event.getLoggerName().startsWith("io.netty")) {
+      return;
+    }
     StringBuilder line = new StringBuilder(event.getLoggerName()).append(' ').append(event.getFormattedMessage());
     event.getMDCPropertyMap().forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
     if (event.getThrowableProxy() != null) {
