@@ -1,0 +1,579 @@
+package io.tokenwarden.bench;
+
+import io.tokenwarden.contracts.Topics;
+import io.tokenwarden.embedded.EmbeddedKafka;
+import io.tokenwarden.runtime.sealing.CredentialSealer;
+import io.tokenwarden.runtime.sealing.Keysets;
+import io.tokenwarden.runtime.topics.TopicAdmin;
+import io.tokenwarden.schema.TokenIssued;
+import io.tokenwarden.schema.TokenLifecycleEvent;
+import io.tokenwarden.stream.processor.DueTimerScan;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.AppInfoParser;
+
+/**
+ * One bench run: every selected scenario on one broker, the baselines in the same run, a table on
+ * {@code out} and in {@code <resultsDir>/<timestamp>.md}.
+ */
+public final class Bench {
+
+  private final BenchParams p;
+  private final PrintStream out;
+  private final List<Result> results = new ArrayList<>();
+  /** Headline numbers by key, for the targets section. */
+  private final Map<String, Double> numbers = new LinkedHashMap<>();
+  private final CredentialSealer sealer = new CredentialSealer(Keysets.generate());
+  private double rawRate;
+  private double streamIngestRate = 3_000;
+  private String pgVersion = "not run";
+
+  public Bench(BenchParams params, PrintStream out) {
+    this.p = params;
+    this.out = out;
+  }
+
+  /** What a run produced. */
+  public record Report(List<Result> results, Path file, String markdown) {
+
+    /** Names of the selected scenarios that have no row with a number or a skip reason. */
+    public List<String> incomplete(BenchParams params) {
+      List<String> missing = new ArrayList<>();
+      for (String s : BenchParams.SCENARIOS) {
+        if (!params.runs(s)) {
+          continue;
+        }
+        List<Result> rows = results.stream().filter(r -> r.group().equals(s)).toList();
+        if (rows.isEmpty() || rows.stream().anyMatch(r -> !r.hasNumber() && r.skipped() == null)) {
+          missing.add(s);
+        }
+      }
+      return missing;
+    }
+  }
+
+  public Report run() throws Exception {
+    Instant startedAt = Instant.now();
+    String loadBefore = Machine.loadAverage();
+    EmbeddedKafka embedded = null;
+    String bootstrap = p.bootstrapServers();
+    if (bootstrap == null) {
+      out.println("bench: starting an embedded broker");
+      embedded = EmbeddedKafka.start(null);
+      bootstrap = embedded.bootstrapServers();
+    }
+    try {
+      String b = bootstrap;
+      if (p.runs("raw")) {
+        guard("raw", "plain clients", () -> raw(b));
+      }
+      if (p.runs("ingest") || p.runs("burst") || p.runs("steady") || p.runs("scale") || p.runs("restore")
+          || p.runs("memory")) {
+        guard("ingest", "tokenwarden", () -> tokenwarden(b));
+      }
+      if (p.runs("worker")) {
+        guard("worker", "tokenwarden worker", () -> worker(b));
+      }
+      if (p.runs("naive-scan")) {
+        guard("steady", "naive-scan", () -> naive(b));
+      }
+      if (p.runs("pg-poll")) {
+        guard("steady", "pg-poll", this::pg);
+      }
+    } finally {
+      if (embedded != null) {
+        embedded.close();
+      }
+    }
+    String markdown = markdown(startedAt, loadBefore, Machine.loadAverage());
+    Files.createDirectories(p.resultsDir());
+    Path file = p.resultsDir().resolve(startedAt.toString().replace(':', '-').replaceAll("\\.\\d+Z$", "Z") + ".md");
+    Files.writeString(file, markdown);
+    out.println();
+    out.println(markdown);
+    out.println("bench: written to " + file);
+    return new Report(List.copyOf(results), file, markdown);
+  }
+
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  private void guard(String scenario, String subject, Step step) {
+    try {
+      step.run();
+    } catch (Exception | AssertionError e) {
+      e.printStackTrace(out);
+      add(Result.of(scenario, subject, "", "FAILED: " + e));
+    }
+  }
+
+  private void add(Result r) {
+    results.add(r);
+    out.printf("bench: %-8s %-26s %-22s %s%s%n", r.scenario(), r.subject(), r.value(), r.details(),
+        r.skipped() == null ? "" : "skipped: " + r.skipped());
+  }
+
+  // ---------------------------------------------------------------- raw
+
+  private void raw(String bootstrap) throws Exception {
+    String topic = "bench-raw-" + UUID.randomUUID().toString().substring(0, 8);
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, p.partitions(), (short) -1)))
+          .all().get();
+    }
+    int size = lifecycleRecordSize();
+    byte[] value = new byte[size];
+    ThreadLocalRandom.current().nextBytes(value);
+    int n = p.n();
+    long t0 = System.currentTimeMillis();
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", ProducerConfig.LINGER_MS_CONFIG, "5",
+        ProducerConfig.BATCH_SIZE_CONFIG, "131072"), new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (int i = 0; i < n; i++) {
+        producer.send(new ProducerRecord<>(topic, ("raw-" + i).getBytes(StandardCharsets.UTF_8), value));
+      }
+      producer.flush();
+    }
+    long produced = System.currentTimeMillis();
+    long consumed = 0;
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.GROUP_ID_CONFIG, topic + "-reader",
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000"),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.currentTimeMillis() + 120_000 + n / 10;
+      while (consumed < n && System.currentTimeMillis() < deadline) {
+        consumed += consumer.poll(Duration.ofMillis(100)).count();
+      }
+    }
+    long done = System.currentTimeMillis();
+    rawRate = n / ((done - t0) / 1000.0);
+    numbers.put("raw", rawRate);
+    add(Result.of("raw", "plain clients", String.format("%,.0f records/s", rawRate), String.format(
+        "%,d records of %d bytes, acks=all, idempotent; produce %,.0f/s, consume %,.0f/s; produce start to last"
+            + " consumed %.1f s", n, size, n / ((produced - t0) / 1000.0), consumed / ((done - produced) / 1000.0),
+        (done - t0) / 1000.0)));
+  }
+
+  private int lifecycleRecordSize() {
+    TokenLifecycleEvent e = TokenLifecycleEvent.newBuilder().setEventId(UUID.randomUUID().toString())
+        .setConnectionId("raw-0000000").setProvider(StreamSubject.PROVIDER).setAccountId("acct-0000000")
+        .setOccurredAt(Instant.now())
+        .setPayload(TokenIssued.newBuilder()
+            .setCredentials(sealer.seal("raw-0000000",
+                io.tokenwarden.runtime.sealing.TokenCredentials.bearer("bench-access-0000000", null)))
+            .setExpiresAt(Instant.now()).setScopes(List.of()).build())
+        .build();
+    return Topics.defaults().lifecycle.valueSerde().serializer().serialize("t", e).length;
+  }
+
+  // ---------------------------------------------------------------- the expiry stream
+
+  private void tokenwarden(String bootstrap) throws Exception {
+    List<Integer> sizes = p.scaleTracked();
+    List<double[]> scale = new ArrayList<>();
+    try (StreamSubject a = new StreamSubject("tokenwarden 1 thread", bootstrap, p, DueTimerScan.DEADLINE_INDEX, 1,
+        sealer)) {
+      out.printf("bench: stream RUNNING after %d ms%n", a.runningAfterMs());
+      long t0 = System.currentTimeMillis();
+      a.issue("i", 0, p.n(), i -> TimerSubject.TRACKED);
+      long last = a.awaitIngested("i", p.n(), timeoutFor(p.n(), 300));
+      streamIngestRate = p.n() / ((last - t0) / 1000.0);
+      numbers.put("ingest", streamIngestRate);
+      if (p.runs("ingest")) {
+        add(Result.of("ingest", a.name(), String.format("%,.0f records/s", streamIngestRate), String.format(
+            "%,d TokenIssued, far-future expiry, exactly_once_v2; publish start to %,d-th status %.1f s; ratio to"
+                + " raw %s (target >= 0.6)", p.n(), p.n(), (last - t0) / 1000.0,
+            rawRate > 0 ? String.format("%.2f", streamIngestRate / rawRate) : "n/a (raw not run)")));
+      }
+      if (p.runs("scale")) {
+        scale.add(scalePoint(a, "s" + sizes.size(), streamIngestRate, Duration.ofSeconds(120)));
+      }
+      if (p.runs("steady")) {
+        steady(a, "st", streamIngestRate, Duration.ofSeconds(60), "steady.tw");
+      }
+      if (p.runs("burst")) {
+        burst(a, "bu", p.n(), streamIngestRate, Duration.ofSeconds(120), "burst.tw1", " (on top of "
+            + String.format("%,d", p.n()) + " tracked)");
+      }
+      if (p.runs("restore") || p.runs("memory")) {
+        restore(a);
+      }
+    }
+    if (p.runs("scale")) {
+      for (int k = sizes.size() - 2; k >= 0; k--) {
+        try (StreamSubject s = new StreamSubject("tokenwarden 1 thread", bootstrap, p, DueTimerScan.DEADLINE_INDEX,
+            1, sealer)) {
+          s.issue("t", 0, sizes.get(k), i -> TimerSubject.TRACKED);
+          s.awaitIngested("t", sizes.get(k), timeoutFor(sizes.get(k), 300));
+          scale.add(0, scalePoint(s, "s" + k, streamIngestRate, Duration.ofSeconds(120)));
+        }
+      }
+      scaleResult("tokenwarden 1 thread", scale, "stream");
+    }
+    if (p.runs("burst")) {
+      try (StreamSubject b = new StreamSubject("tokenwarden 2 threads", bootstrap, p, DueTimerScan.DEADLINE_INDEX,
+          2, sealer)) {
+        burst(b, "bu", p.n(), streamIngestRate, Duration.ofSeconds(120), "burst.tw2",
+            " (nothing else tracked; 2 cores shared with the broker cannot show the scale-out that separate"
+                + " machines give)");
+      }
+    }
+  }
+
+  /** Fires {@code scaleDue} deadlines on top of what {@code s} tracks; returns {tracked, µs per due entry}. */
+  private double[] scalePoint(TimerSubject s, String batch, double ingestRate, Duration timeout) throws Exception {
+    long tracked = s.tracked();
+    Drain d = drain(s, batch, p.scaleDue(), ingestRate, timeout);
+    double micros = d.fired == 0 ? Double.NaN : d.toLastMs * 1000.0 / d.fired;
+    return new double[] {tracked, micros, d.fired, d.toLastMs};
+  }
+
+  private void scaleResult(String subject, List<double[]> points, String key) {
+    double first = points.get(0)[1];
+    double last = points.get(points.size() - 1)[1];
+    double ratio = last / first;
+    numbers.put("scale." + key, ratio);
+    String each = points.stream().map(pt -> String.format("%,.0f tracked: %.1f µs/entry (%,.0f fired in %,.0f ms)",
+        pt[0], pt[1], pt[2], pt[3])).collect(Collectors.joining("; "));
+    add(Result.of("scale", subject, String.format("ratio %.2f", ratio), each
+        + "; µs per due entry = due instant to last visible event / entries (target ratio <= 1.2)"));
+  }
+
+  /** Timings of one batch of deadlines due at one instant. */
+  private record Drain(int count, int fired, long due, long ingestedLateMs, long toLastMs, long toLastEmitMs,
+      long toFirstMs) {}
+
+  private Drain drain(TimerSubject s, String batch, int count, double ingestRate, Duration timeout)
+      throws Exception {
+    long lead = Math.max(3_000, (long) (count / Math.max(100, ingestRate) * 1500) + 2_000);
+    long due = System.currentTimeMillis() + lead;
+    s.issue(batch, 0, count, i -> due);
+    long ingested = s.awaitIngested(batch, count, timeoutFor(count, 300));
+    List<Fired> fired = s.awaitFired(batch, count, Duration.ofMillis(Math.max(0, due - System.currentTimeMillis()))
+        .plus(timeout));
+    long lastRecv = fired.stream().mapToLong(Fired::received).max().orElse(due);
+    long lastEmit = fired.stream().mapToLong(Fired::emitted).max().orElse(due);
+    long firstRecv = fired.stream().mapToLong(Fired::received).min().orElse(due);
+    return new Drain(count, fired.size(), due, Math.max(0, ingested - due), lastRecv - due, lastEmit - due,
+        firstRecv - due);
+  }
+
+  private void burst(TimerSubject s, String batch, int count, double ingestRate, Duration timeout, String key,
+      String note) throws Exception {
+    Drain d = drain(s, batch, count, ingestRate, timeout);
+    double rate = d.fired / Math.max(0.001, d.toLastMs / 1000.0);
+    numbers.put(key, rate);
+    add(Result.of("burst", s.name(), String.format("%,.0f events/s", rate), String.format(
+        "%,d of %,d due at one instant fired; due to last visible %,d ms (last emitted %,d ms, first visible %,d ms)%s%s",
+        d.fired, d.count, d.toLastMs, d.toLastEmitMs, d.toFirstMs,
+        d.ingestedLateMs > 0 ? String.format("; WARNING ingest finished %,d ms after the due instant",
+            d.ingestedLateMs) : "", d.fired < d.count ? "; TIMED OUT" : "")
+        + note));
+  }
+
+  private void steady(TimerSubject s, String batch, double ingestRate, Duration timeout, String key)
+      throws Exception {
+    int rate = p.steadyRate();
+    int total = (int) (rate * p.steadyDuration().toSeconds());
+    long start = System.currentTimeMillis();
+    long firstDue = start + p.steadyLead().toMillis();
+    int chunks = (int) (p.steadyDuration().toMillis() / 100);
+    for (int k = 0; k < chunks; k++) {
+      long at = start + k * 100L;
+      long wait = at - System.currentTimeMillis();
+      if (wait > 0) {
+        Thread.sleep(wait);
+      }
+      int from = (int) ((long) total * k / chunks);
+      int to = (int) ((long) total * (k + 1) / chunks);
+      s.issue(batch, from, to, i -> firstDue + (long) i * 1000L / rate);
+    }
+    long publishLagMs = System.currentTimeMillis() - (start + p.steadyDuration().toMillis());
+    List<Fired> fired = s.awaitFired(batch, total, p.steadyLead().plus(timeout));
+    Stats lag = Stats.of(fired.stream().mapToLong(f -> f.emitted() - f.due()).toArray());
+    Stats visible = Stats.of(fired.stream().mapToLong(f -> f.received() - f.due()).toArray());
+    numbers.put(key, (double) lag.p99());
+    add(Result.of("steady", s.name(), String.format("p99 %,d ms", lag.p99()), String.format(
+        "%,d/s for %s (%,d deadlines) on top of %,d tracked, issued %s ahead; lag emit-due p50/p99/max %,d/%,d/%,d ms;"
+            + " visible (read_committed) p50/p99 %,d/%,d ms; %,d of %,d fired%s",
+        rate, p.steadyDuration(), total, s.tracked() - total, p.steadyLead(), lag.p50(), lag.p99(), lag.max(),
+        visible.p50(), visible.p99(), fired.size(), total,
+        publishLagMs > 500 ? String.format("; WARNING issuing fell %,d ms behind", publishLagMs) : "")));
+  }
+
+  private void restore(StreamSubject a) throws Exception {
+    // A few deadlines fall due while the stream is down: the first fired after the restart shows it can fire.
+    long due = System.currentTimeMillis() + 2_000;
+    a.issue("rs", 0, 100, i -> due);
+    a.awaitIngested("rs", 100, Duration.ofSeconds(60));
+    long tracked = a.tracked();
+    a.pause();
+    a.closeStream();
+    Dirs.delete(a.stateDir());
+    Path settings = Files.createTempFile("tokenwarden-bench-child", ".properties");
+    Properties props = new Properties();
+    a.vars().forEach((k, v) -> props.setProperty("var." + k, v));
+    a.kafka().forEach((k, v) -> props.setProperty("kafka." + k, String.valueOf(v)));
+    try (Writer w = Files.newBufferedWriter(settings)) {
+      props.store(w, "bench restore");
+    }
+    Path log = Files.createTempFile("tokenwarden-bench-child", ".log");
+    long t0 = System.currentTimeMillis();
+    Process child = new ProcessBuilder(javaBin(), "-Xmx1g", "-cp", classpath(), StreamChild.class.getName(),
+        settings.toString()).redirectError(log.toFile()).start();
+    try {
+      BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+      Writer cmd = new OutputStreamWriter(child.getOutputStream(), StandardCharsets.UTF_8);
+      String line = in.readLine();
+      if (line == null || !line.startsWith("RUNNING")) {
+        throw new IllegalStateException("the restarted stream did not run: " + line + "; log " + log);
+      }
+      String[] f = line.split(" ");
+      long running = Long.parseLong(f[1]);
+      long jvmStart = Long.parseLong(f[2]);
+      List<Fired> fired = a.awaitFired("rs", 1, Duration.ofSeconds(300));
+      long firstFired = fired.stream().mapToLong(Fired::received).min().orElse(-1);
+      long firstEmitted = fired.stream().mapToLong(Fired::emitted).min().orElse(-1);
+      numbers.put("restore", (firstFired - t0) / 1000.0);
+      if (p.runs("restore")) {
+        add(Result.of("restore", "tokenwarden 1 thread", String.format("%.1f s to first fired timer",
+            (firstFired - t0) / 1000.0), String.format("%,d tracked; local state deleted; new JVM: RUNNING after"
+                + " %.1f s (JVM start %.1f s), first timer emitted after %.1f s, visible after %.1f s; its"
+                + " deadline was %.1f s before the restart (negative: after)", tracked, (running - t0) / 1000.0,
+            (jvmStart - t0) / 1000.0, (firstEmitted - t0) / 1000.0, (firstFired - t0) / 1000.0,
+            (t0 - due) / 1000.0)));
+      }
+      if (p.runs("memory")) {
+        cmd.write("MEM\n");
+        cmd.flush();
+        String mem = in.readLine();
+        long heap = Long.parseLong(mem.split(" ")[1]) / (1024 * 1024);
+        long rss = Machine.rssMb(child.pid());
+        numbers.put("memory", (double) heap);
+        add(Result.of("memory", "tokenwarden 1 thread", String.format("heap %,d MB, RSS %,d MB", heap, rss),
+            String.format("%,d tracked, measured in the restarted stream's own JVM (-Xmx1g) after full GC;"
+                + " RSS includes RocksDB's off-heap memory (target heap <= 512 MB at 1M)", tracked)));
+      }
+      cmd.write("STOP\n");
+      cmd.flush();
+      child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      child.destroy();
+      Files.deleteIfExists(settings);
+    }
+  }
+
+  private static String javaBin() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** The class path of this JVM, also when run from a class loader such as exec:java's. */
+  private static String classpath() {
+    if (Bench.class.getClassLoader() instanceof URLClassLoader u) {
+      return Arrays.stream(u.getURLs()).map(url -> {
+        try {
+          return Path.of(url.toURI()).toString();
+        } catch (Exception e) {
+          return url.getPath();
+        }
+      }).collect(Collectors.joining(java.io.File.pathSeparator));
+    }
+    return System.getProperty("java.class.path");
+  }
+
+  private static Duration timeoutFor(int count, int minRatePerSecond) {
+    return Duration.ofSeconds(120 + count / minRatePerSecond);
+  }
+
+  // ---------------------------------------------------------------- worker
+
+  private void worker(String bootstrap) throws Exception {
+    try (StubProvider stub = new StubProvider(p.workerLatency(), 600)) {
+      for (int c : new int[] {64, 256}) {
+        Result r = WorkerBench.run(bootstrap, p, c, sealer, stub);
+        numbers.put("worker." + c, Double.parseDouble(r.value().replaceAll("[^0-9.]", "")));
+        add(r);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- baselines
+
+  private void naive(String bootstrap) throws Exception {
+    Duration t = p.naiveTimeout();
+    List<double[]> scale = new ArrayList<>();
+    try (StreamSubject s = new StreamSubject("naive-scan 1 thread", bootstrap, p, new NaiveScan(), 1, sealer)) {
+      int had = 0;
+      for (int k = 0; k < p.scaleTracked().size(); k++) {
+        int size = p.scaleTracked().get(k);
+        s.issue("t", had, size, i -> TimerSubject.TRACKED);
+        s.awaitIngested("t", size, timeoutFor(size, 100));
+        had = size;
+        scale.add(scalePoint(s, "s" + k, streamIngestRate, t));
+      }
+      scaleResult("naive-scan 1 thread", scale, "naive");
+      steady(s, "st", streamIngestRate, t, "steady.naive");
+      burst(s, "bu", p.n(), streamIngestRate, t, "burst.naive", String.format(" (on top of %,d tracked)", had));
+    }
+  }
+
+  private void pg() throws Exception {
+    PgServer.Started started = PgServer.start();
+    if (started.server() == null) {
+      pgVersion = "unavailable";
+      for (String s : List.of("steady", "burst", "scale")) {
+        add(Result.skipped(s, "pg-poll", started.skipReason()));
+      }
+      return;
+    }
+    try (PgServer server = started.server(); PgSubject pg = new PgSubject(server.jdbcUrl())) {
+      pgVersion = pg.serverVersion() + " (Debian package " + server.version() + "), JDBC " + org.postgresql.Driver
+          .class.getPackage().getImplementationVersion();
+      double copyRate = 50_000;
+      pg.pollers(1, Duration.ofMillis(100));
+      List<double[]> scale = new ArrayList<>();
+      int had = 0;
+      for (int k = 0; k < p.scaleTracked().size(); k++) {
+        int size = p.scaleTracked().get(k);
+        pg.issue("t", had, size, i -> TimerSubject.TRACKED);
+        pg.analyze();
+        had = size;
+        double[] point = scalePoint(pg, "s" + k, copyRate, Duration.ofSeconds(120));
+        scale.add(point);
+        out.printf("bench: pg-poll scale %,d tracked: poll statement %.1f µs per row%n", size,
+            pg.statementMicrosPerRow("s" + k));
+      }
+      scaleResult(pg.name(), scale, "pg");
+      steady(pg, "st1", copyRate, Duration.ofSeconds(120), "steady.pg100");
+      pg.pollers(1, Duration.ofSeconds(1));
+      steady(pg, "st2", copyRate, Duration.ofSeconds(120), "steady.pg1s");
+      pg.pollers(1, Duration.ofMillis(100));
+      burst(pg, "bu1", p.n(), copyRate, Duration.ofSeconds(300), "burst.pg1", String.format(
+          " (on top of %,d tracked)", had));
+      out.printf("bench: pg-poll burst: poll statement %.1f µs per row%n", pg.statementMicrosPerRow("bu1"));
+      pg.pollers(2, Duration.ofMillis(100));
+      burst(pg, "bu2", p.n(), copyRate, Duration.ofSeconds(300), "burst.pg2", String.format(
+          " (on top of %,d tracked)", had));
+    }
+  }
+
+  // ---------------------------------------------------------------- report
+
+  private String markdown(Instant startedAt, String loadBefore, String loadAfter) {
+    Machine m = Machine.describe();
+    StringBuilder s = new StringBuilder();
+    s.append("# Tokenwarden bench, ").append(startedAt).append("\n\n");
+    s.append("Command: `./tokenwarden bench --scale ").append(p.scale())
+        .append(p.only().isEmpty() ? "" : " --only " + String.join(",", p.only())).append("`\n\n");
+    s.append("## Machine\n\n");
+    s.append("- cores: ").append(m.cores()).append("\n");
+    s.append("- memory: ").append(m.memoryMb()).append(" MB\n");
+    s.append("- JVM: ").append(m.jvm()).append("\n");
+    s.append("- OS: ").append(m.os()).append("\n");
+    s.append("- load average (1, 5, 15 min) at start: ").append(loadBefore).append("; at end: ").append(loadAfter)
+        .append("\n");
+    s.append("- the embedded broker, the stream, the worker, the pollers and the bench share this JVM and these"
+        + " cores (restore and memory run the stream in a JVM of its own)\n\n");
+    s.append("## Versions\n\n");
+    s.append("- Tokenwarden: ").append(versionOf(Bench.class)).append("\n");
+    s.append("- Kafka clients and Streams: ").append(AppInfoParser.getVersion()).append("\n");
+    s.append("- PostgreSQL: ").append(pgVersion).append("\n\n");
+    s.append("## Parameters\n\n| parameter | value |\n|---|---|\n");
+    p.describe().forEach((k, v) -> s.append("| ").append(k).append(" | ").append(v).append(" |\n"));
+    s.append("\n## Results\n\n| scenario | subject | result | details |\n|---|---|---|---|\n");
+    for (Result r : results) {
+      s.append("| ").append(r.scenario()).append(" | ").append(r.subject()).append(" | ")
+          .append(r.skipped() != null ? "skipped" : r.value()).append(" | ")
+          .append(r.skipped() != null ? r.skipped() : r.details().replace("|", "/")).append(" |\n");
+    }
+    s.append("\n## Targets\n\n");
+    targets().forEach(t -> s.append("- ").append(t).append("\n"));
+    return s.toString();
+  }
+
+  private static String versionOf(Class<?> c) {
+    String v = c.getPackage().getImplementationVersion();
+    return v != null ? v : "0.1.0-SNAPSHOT";
+  }
+
+  private List<String> targets() {
+    List<String> t = new ArrayList<>();
+    Double raw = numbers.get("raw");
+    Double ingest = numbers.get("ingest");
+    if (raw != null && ingest != null) {
+      t.add(verdict(ingest / raw >= 0.6, String.format("ingest >= 0.6 x raw: %.2f", ingest / raw)));
+    }
+    Double burst = numbers.get("burst.tw1");
+    Double pg1 = numbers.get("burst.pg1");
+    if (burst != null) {
+      t.add(verdict(burst >= 100_000 && (pg1 == null || burst > 2 * pg1), String.format(
+          "burst >= 100k events/s and > 2 x pg-poll with one poller: %,.0f/s (2 threads %s; pg-poll x1 %s, x2 %s)",
+          burst, fmt(numbers.get("burst.tw2")), fmt(pg1), fmt(numbers.get("burst.pg2")))));
+    }
+    Double steady = numbers.get("steady.tw");
+    if (steady != null) {
+      Double pg100 = numbers.get("steady.pg100");
+      t.add(verdict(steady <= 250 && (pg100 == null || steady <= pg100), String.format(
+          "steady p99 <= 250 ms and <= pg-poll at 100 ms: %.0f ms (pg-poll 100 ms %s, 1 s %s) at %,d/s; punctuate"
+              + " interval %s, commit.interval.ms %d", steady, fmt(pg100), fmt(numbers.get("steady.pg1s")),
+          p.steadyRate(), p.punctuateInterval(), p.commitIntervalMs())));
+    }
+    Double scale = numbers.get("scale.stream");
+    if (scale != null) {
+      t.add(verdict(scale <= 1.2, String.format("scale ratio <= 1.2 from %s tracked: %.2f (naive-scan %s,"
+          + " pg-poll %s)", p.scaleTracked(), scale, fmt(numbers.get("scale.naive")), fmt(numbers.get("scale.pg")))));
+    }
+    Double restore = numbers.get("restore");
+    if (restore != null) {
+      t.add(verdict(restore <= 20, String.format("restore <= 20 s (for 1M): %.1f s with %s tracked", restore,
+          p.scale())));
+    }
+    Double memory = numbers.get("memory");
+    if (memory != null) {
+      t.add(verdict(memory <= 512, String.format("heap <= 512 MB (for 1M): %.0f MB with %s tracked", memory,
+          p.scale())));
+    }
+    Double w = numbers.get("worker.256");
+    if (w != null) {
+      t.add(verdict(w >= 1000, String.format("worker >= 1,000 refreshes/s at concurrency 256: %,.0f/s", w)));
+    }
+    return t;
+  }
+
+  private static String fmt(Double d) {
+    return d == null ? "not run" : String.format("%,.0f", d);
+  }
+
+  private static String verdict(boolean met, String text) {
+    return (met ? "met: " : "MISSED: ") + text;
+  }
+}

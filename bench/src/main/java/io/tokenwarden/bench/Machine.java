@@ -1,0 +1,56 @@
+package io.tokenwarden.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** What the numbers were measured on. */
+record Machine(int cores, long memoryMb, String jvm, String os, String load) {
+
+  static Machine describe() {
+    return new Machine(Runtime.getRuntime().availableProcessors(), totalMemoryMb(),
+        System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + ", max heap "
+            + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MB",
+        System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
+        loadAverage());
+  }
+
+  /** The 1, 5 and 15 minute load averages, as {@code uptime} shows them. */
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + ", " + f[1] + ", " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  private static long totalMemoryMb() {
+    try {
+      List<String> lines = Files.readAllLines(Path.of("/proc/meminfo"));
+      for (String line : lines) {
+        if (line.startsWith("MemTotal:")) {
+          return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Not Linux: fall through.
+    }
+    return -1;
+  }
+
+  /** Resident set size of a process in MB, from {@code /proc}; -1 where unknown. */
+  static long rssMb(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Not Linux, or the process is gone.
+    }
+    return -1;
+  }
+}
