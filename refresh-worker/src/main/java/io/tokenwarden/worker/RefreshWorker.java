@@ -1,5 +1,7 @@
 package io.tokenwarden.worker;
 
+import io.tokenwarden.contracts.DeadLetters;
+
 import io.tokenwarden.contracts.Topics;
 import io.tokenwarden.schema.RefreshCommand;
 import io.tokenwarden.schema.TokenLifecycleEvent;
@@ -67,14 +69,21 @@ final class RefreshWorker implements Runnable {
     final long offset;
     final RefreshCommand command;
     final boolean possiblyDeliveredBefore;
+    /** The consumed record, for the dead-letter topic. */
+    final ConsumerRecord<String, byte[]> record;
     volatile RefreshHandler.Handled result;
+    /** Why the record goes to the dead-letter topic, if it does. */
+    volatile String deadLetterReason;
+    volatile Exception deadLetterCause;
     boolean done;
     boolean running;
     boolean abandoned;
 
-    Slot(TopicPartition partition, long offset, RefreshCommand command, boolean possiblyDeliveredBefore) {
+    Slot(TopicPartition partition, ConsumerRecord<String, byte[]> record, RefreshCommand command,
+        boolean possiblyDeliveredBefore) {
+      this.record = record;
       this.partition = partition;
-      this.offset = offset;
+      this.offset = record.offset();
       this.command = command;
       this.possiblyDeliveredBefore = possiblyDeliveredBefore;
     }
@@ -91,7 +100,7 @@ final class RefreshWorker implements Runnable {
   }
 
   private final Consumer<String, byte[]> consumer;
-  private final Producer<String, TokenLifecycleEvent> producer;
+  private final Producer<byte[], byte[]> producer;
   private final Topics topics;
   private final RefreshHandler handler;
   private final ExecutorService calls;
@@ -110,7 +119,7 @@ final class RefreshWorker implements Runnable {
   private boolean paused;
   private boolean closing;
 
-  RefreshWorker(Consumer<String, byte[]> consumer, Producer<String, TokenLifecycleEvent> producer, Topics topics,
+  RefreshWorker(Consumer<String, byte[]> consumer, Producer<byte[], byte[]> producer, Topics topics,
       RefreshHandler handler, ExecutorService calls, WorkerConfig config, WorkerMetrics metrics, CommitHook hook,
       WorkerStatus status) {
     this.consumer = consumer;
@@ -159,10 +168,25 @@ final class RefreshWorker implements Runnable {
   private void accept(ConsumerRecord<String, byte[]> record) {
     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
     PartitionState state = partitions.computeIfAbsent(tp, p -> new PartitionState(Long.MAX_VALUE));
-    RefreshCommand command = decode(record);
-    Slot slot = new Slot(tp, record.offset(), command, record.offset() < state.horizon);
+    RefreshCommand command = null;
+    Exception undecodable = null;
+    if (record.value() != null) {
+      try {
+        command = topics.refreshCommands.valueSerde().deserializer().deserialize(record.topic(), record.value());
+      } catch (SerializationException e) {
+        undecodable = e;
+      }
+    }
+    Slot slot = new Slot(tp, record, command, record.offset() < state.horizon);
     state.slots.put(record.offset(), slot);
     if (command == null) {
+      if (undecodable != null) {
+        metrics.undecodable();
+        log.error("undecodable command at {}-{} offset {} goes to the dead-letter topic: {}", record.topic(),
+            record.partition(), record.offset(), undecodable.getMessage());
+        slot.deadLetterReason = DeadLetters.UNDECODABLE;
+        slot.deadLetterCause = undecodable;
+      }
       slot.done = true;
       return;
     }
@@ -171,20 +195,6 @@ final class RefreshWorker implements Runnable {
       ready.add(slot);
     } else {
       waiting.computeIfAbsent(connection, c -> new ArrayDeque<>()).add(slot);
-    }
-  }
-
-  private RefreshCommand decode(ConsumerRecord<String, byte[]> record) {
-    if (record.value() == null) {
-      return null;
-    }
-    try {
-      return topics.refreshCommands.valueSerde().deserializer().deserialize(record.topic(), record.value());
-    } catch (SerializationException e) {
-      metrics.undecodable();
-      log.error("skipping undecodable command at {}-{} offset {}: {}", record.topic(), record.partition(),
-          record.offset(), e.getMessage());
-      return null;
     }
   }
 
@@ -198,7 +208,10 @@ final class RefreshWorker implements Runnable {
         try {
           slot.result = handler.handle(slot.command, slot.possiblyDeliveredBefore);
         } catch (Throwable t) {
-          log.error("handling command {} failed unexpectedly: {}", slot.command.getCommandId(), t.toString(), t);
+          log.error("handling command {} failed unexpectedly; it goes to the dead-letter topic: {}",
+              slot.command.getCommandId(), t.toString(), t);
+          slot.deadLetterReason = "handler_error";
+          slot.deadLetterCause = t instanceof Exception e ? e : new RuntimeException(t.toString());
         } finally {
           completed.add(slot);
         }
@@ -262,11 +275,13 @@ final class RefreshWorker implements Runnable {
       for (Slot slot : flushed) {
         if (slot.result != null) {
           TokenLifecycleEvent event = slot.result.event();
-          producer.send(new ProducerRecord<>(topics.lifecycle.name(), event.getConnectionId(), event));
+          String topic = topics.lifecycle.name();
+          producer.send(new ProducerRecord<>(topic,
+              topics.lifecycle.keySerde().serializer().serialize(topic, event.getConnectionId()),
+              topics.lifecycle.valueSerde().serializer().serialize(topic, event)));
           results++;
-        } else if (slot.command != null) {
-          log.error("command {} of connection {} produced no result; it is skipped", slot.command.getCommandId(),
-              slot.command.getConnectionId());
+        } else if (slot.deadLetterReason != null) {
+          sendToDeadLetters(slot);
         }
       }
       producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
@@ -283,6 +298,19 @@ final class RefreshWorker implements Runnable {
     for (Slot slot : flushed) {
       partitions.get(slot.partition).slots.remove(slot.offset);
     }
+  }
+
+  /** The original bytes, with the reason and source position in headers; nothing is lost. */
+  private void sendToDeadLetters(Slot slot) {
+    ConsumerRecord<String, byte[]> r = slot.record;
+    String detail = slot.deadLetterReason.equals(DeadLetters.UNDECODABLE)
+        ? "the refresh worker could not decode this command"
+        : "the refresh worker failed to handle this command";
+    var headers = DeadLetters.headers(slot.deadLetterReason, detail, r.topic(), r.partition(), r.offset(),
+        slot.deadLetterCause);
+    byte[] key = r.key() == null ? null : topics.refreshCommands.keySerde().serializer().serialize(r.topic(), r.key());
+    producer.send(new ProducerRecord<>(topics.lifecycleDlq.name(), null, key, r.value(), headers));
+    metrics.deadLetter(slot.deadLetterReason);
   }
 
   private int held() {

@@ -25,6 +25,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,10 +101,11 @@ public final class RefreshWorkerRunner implements AutoCloseable {
         sealer, metrics, clock);
     KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerProps(config, kafkaProps),
         topics.refreshCommands.keySerde().deserializer(), new ByteArrayDeserializer());
-    Producer<String, TokenLifecycleEvent> producer;
+    // Raw bytes: one transaction carries results to tokens.lifecycle and bad commands to the dead-letter topic.
+    Producer<byte[], byte[]> producer;
     try {
-      producer = new KafkaProducer<>(producerProps(config, kafkaProps), topics.lifecycle.keySerde().serializer(),
-          topics.lifecycle.valueSerde().serializer());
+      producer = new KafkaProducer<>(producerProps(config, kafkaProps), new ByteArraySerializer(),
+          new ByteArraySerializer());
     } catch (RuntimeException e) {
       consumer.close(Duration.ZERO);
       throw e;

@@ -74,4 +74,10 @@ public final class WorkerMetrics {
     Counter.builder(UNDECODABLE).description("Command records that could not be decoded").register(registry)
         .increment();
   }
+
+  /** The same meter as the expiry stream's, so one alert covers both: {@code tokenwarden_dead_letters_total}. */
+  void deadLetter(String reason) {
+    Counter.builder("tokenwarden.dead.letters").description("Records sent to the dead-letter topic")
+        .tag("reason", reason).register(registry).increment();
+  }
 }

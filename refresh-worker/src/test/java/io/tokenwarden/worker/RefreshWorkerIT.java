@@ -1,5 +1,15 @@
 package io.tokenwarden.worker;
 
+import io.tokenwarden.contracts.DeadLetters;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
@@ -56,6 +66,47 @@ class RefreshWorkerIT {
     vars.put("TOKENWARDEN_WORKER_GROUP_ID", group);
     vars.put("TOKENWARDEN_WORKER_SHUTDOWN_TIMEOUT", "PT10S");
     return WorkerConfig.of(vars);
+  }
+
+  @Test
+  void an_undecodable_command_goes_to_the_dead_letter_topic_and_the_next_one_is_handled() throws Exception {
+    stub.stubFor(post("/linkedin-dlq/token").willReturn(aResponse().withStatus(400)
+        .withBody("{\"error\": \"invalid_grant\"}")));
+    try (BrokerFixture kafka = new BrokerFixture("worker-it-dlq.", 1)) {
+      WorkerConfig config = config("linkedin", "/linkedin-dlq/token", "worker-it-dlq-" + UUID.randomUUID(),
+          "worker-it-dlq-" + UUID.randomUUID());
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      byte[] garbage = "not a refresh command".getBytes(StandardCharsets.UTF_8);
+      try (var raw = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", kafka.bootstrap),
+          new ByteArraySerializer(), new ByteArraySerializer())) {
+        raw.send(new ProducerRecord<>(kafka.topics.refreshCommands.name(), "conn-garbage".getBytes(), garbage)).get();
+      }
+      try (RefreshWorkerRunner worker = RefreshWorkerRunner.start(config, kafka.topics, kafka.kafkaProps(), sealer,
+          registry)) {
+        kafka.send(Commands.command(sealer, "conn-after", "linkedin", "a", "refresh", 1, 1));
+        kafka.flush();
+        await().atMost(Duration.ofSeconds(60)).until(() -> kafka.outcomes().size() == 1);
+        assertThat(kafka.outcomes().get(0).key()).isEqualTo("conn-after");
+      }
+      Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrap, "group.id", "dlq-" + UUID.randomUUID(),
+          "auto.offset.reset", "earliest", "isolation.level", "read_committed");
+      try (var dlq = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        dlq.subscribe(List.of(kafka.topics.lifecycleDlq.name()));
+        List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+          dlq.poll(Duration.ofMillis(200)).forEach(dead::add);
+          return !dead.isEmpty();
+        });
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).value()).isEqualTo(garbage);
+        assertThat(new String(dead.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("conn-garbage");
+        assertThat(new String(dead.get(0).headers().lastHeader(DeadLetters.REASON).value(), StandardCharsets.UTF_8))
+            .isEqualTo("undecodable");
+        assertThat(new String(dead.get(0).headers().lastHeader(DeadLetters.TOPIC).value(), StandardCharsets.UTF_8))
+            .isEqualTo(kafka.topics.refreshCommands.name());
+      }
+      assertThat(registry.counter("tokenwarden.dead.letters", "reason", "undecodable").count()).isEqualTo(1);
+    }
   }
 
   @Test

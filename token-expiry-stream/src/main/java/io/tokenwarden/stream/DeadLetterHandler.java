@@ -1,5 +1,6 @@
 package io.tokenwarden.stream;
 
+import io.tokenwarden.contracts.DeadLetters;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Map;

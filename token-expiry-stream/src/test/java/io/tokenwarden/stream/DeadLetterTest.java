@@ -1,5 +1,6 @@
 package io.tokenwarden.stream;
 
+import io.tokenwarden.contracts.DeadLetters;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tokenwarden.schema.TokenLifecycleEvent;

@@ -4,7 +4,7 @@ import io.tokenwarden.schema.ConnectionStatus;
 import io.tokenwarden.schema.RefreshCommand;
 import io.tokenwarden.schema.TokenExpiryEvent;
 import io.tokenwarden.schema.TokenLifecycleEvent;
-import io.tokenwarden.stream.DeadLetters;
+import io.tokenwarden.contracts.DeadLetters;
 import io.tokenwarden.stream.ExpiryMetrics;
 import io.tokenwarden.stream.processor.LifecycleValidation.Rejection;
 import io.tokenwarden.stream.state.Connection;

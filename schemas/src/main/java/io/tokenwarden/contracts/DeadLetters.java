@@ -1,13 +1,15 @@
-package io.tokenwarden.stream;
+package io.tokenwarden.contracts;
 
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * Headers of a record on {@code tokens.lifecycle.dlq}. Kafka Streams' own header names (KIP-1034) carry the
- * source position and the exception; {@value #REASON} carries our stable reason code, such as
- * {@code undecodable} or {@code unknown_provider}. The value and key are the original bytes.
+ * Headers of a record on the dead-letter topic ({@code tokens.lifecycle.dlq}), which holds the bad records of
+ * both {@code tokens.lifecycle} (from the expiry stream) and {@code tokens.refresh-commands} (from the refresh
+ * worker). Kafka Streams' own header names (KIP-1034) carry the source topic, position and exception, and the
+ * worker writes the same ones; {@value #REASON} carries our stable reason code, such as {@code undecodable} or
+ * {@code unknown_provider}. The key and value are the original bytes.
  */
 public final class DeadLetters {
 
