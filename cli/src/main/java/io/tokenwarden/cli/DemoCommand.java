@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
@@ -34,6 +35,8 @@ final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Option(names = "--duration", description = "Stop after this ISO-8601 duration (default: run until Ctrl-C).")
   Duration duration;
+
+  private final AtomicBoolean stopped = new AtomicBoolean();
 
   /**
    * Short warning windows so that samples pass CONNECTED, EXPIRING and EXPIRED within a minute. Anything the
@@ -55,31 +58,40 @@ final class DemoCommand implements Callable<Integer> {
     Env userEnv = ((CliEnvironment) spec.root().userObject()).env();
     Path dataDir = TokenwardenConfig.from(userEnv).dataDir();
     PrintWriter out = spec.commandLine().getOut();
+    // Ctrl-C: tell the demo loop to stop, and hold the JVM until everything it started is closed.
+    CountDownLatch cleanedUp = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      stopped.set(true);
+      try {
+        cleanedUp.await(45, TimeUnit.SECONDS);
+      } catch (InterruptedException ignored) {
+        Thread.currentThread().interrupt();
+      }
+    }, "demo-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
     out.println("starting the sandbox OAuth2 provider, the embedded Kafka broker, the expiry stream and the worker...");
     out.flush();
     try (SandboxProvider sandbox = SandboxProvider.start()) {
       Map<String, String> defaults = new HashMap<>(demoDefaults(dataDir));
       defaults.putAll(sandbox.env());
       return run(userEnv.withDefaults(defaults), out);
+    } finally {
+      out.println("demo stopped; nothing left running");
+      out.flush();
+      cleanedUp.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // Ctrl-C: the hook was waiting for the clean-up above, which is done.
+      }
     }
   }
 
   private int run(Env env, PrintWriter out) throws Exception {
     TokenwardenConfig config = TokenwardenConfig.from(env);
-    AtomicBoolean stopped = new AtomicBoolean();
     Instant deadline = duration == null ? Instant.MAX : Instant.now().plus(duration);
     deleteRecursively(Path.of(env.require("TOKENWARDEN_EXPIRY_STATE_DIR")));
 
-    Thread main = Thread.currentThread();
-    Thread hook = new Thread(() -> {
-      stopped.set(true);
-      try {
-        main.join(TimeUnit.SECONDS.toMillis(45));
-      } catch (InterruptedException ignored) {
-        Thread.currentThread().interrupt();
-      }
-    }, "demo-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
     try (RunCommand.Services services = RunCommand.Services.start(env, true, true, out)) {
       try (var publisher = TokenEventPublisher.create(config, services.broker.bootstrapServers(), services.sealer,
           new Providers(env))) {
@@ -109,13 +121,6 @@ final class DemoCommand implements Callable<Integer> {
       }
       stopped.set(true);
       follower.join(5000);
-    }
-    out.println("demo stopped; nothing left running");
-    out.flush();
-    try {
-      Runtime.getRuntime().removeShutdownHook(hook);
-    } catch (IllegalStateException shuttingDown) {
-      // Ctrl-C: the hook is waiting for this thread to finish, which it now does.
     }
     return 0;
   }

@@ -16,6 +16,8 @@ final class SandboxProvider implements AutoCloseable {
 
   static final String RENEWS = "sandbox";
   static final String REVOKED = "sandbox-revoked";
+  /** The demo's client secret at the sandbox; not a real secret, but handled like one. */
+  static final String CLIENT_SECRET = "demo-client-secret-5f3a";
   private static final String REVOKED_PATH = "/revoked/token";
 
   private final MockOAuth2Server server;
@@ -42,14 +44,14 @@ final class SandboxProvider implements AutoCloseable {
         Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_TYPE", "oauth2"),
         Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_TOKEN_URL", renewsUrl),
         Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_CLIENT_ID", "tokenwarden-demo"),
-        Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_CLIENT_SECRET", "demo-client-secret"),
+        Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_CLIENT_SECRET", CLIENT_SECRET),
         Map.entry("TOKENWARDEN_POLICY_SANDBOX_REFRESH_BEFORE", "PT20S"),
         Map.entry("TOKENWARDEN_POLICY_SANDBOX_WARN_BEFORE", "PT10S"),
         Map.entry("TOKENWARDEN_POLICY_SANDBOX_JITTER", "PT0S"),
         Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_REVOKED_TYPE", "oauth2"),
         Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_REVOKED_TOKEN_URL", revokedUrl),
         Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_REVOKED_CLIENT_ID", "tokenwarden-demo"),
-        Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_REVOKED_CLIENT_SECRET", "demo-client-secret"),
+        Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_REVOKED_CLIENT_SECRET", CLIENT_SECRET),
         Map.entry("TOKENWARDEN_POLICY_SANDBOX_REVOKED_REFRESH_BEFORE", "PT20S"),
         Map.entry("TOKENWARDEN_POLICY_SANDBOX_REVOKED_WARN_BEFORE", "PT10S"),
         Map.entry("TOKENWARDEN_POLICY_SANDBOX_REVOKED_JITTER", "PT0S"));

@@ -193,7 +193,7 @@ class SystemIT {
   @Test
   void noTokenIsReadableOnAnyTopicOrInAnyLogLine() {
     List<String> secrets = new ArrayList<>(List.of(RENEW_ACCESS, RENEW_REFRESH, REVOKED_ACCESS, REVOKED_REFRESH,
-        FACEBOOK_ACCESS));
+        FACEBOOK_ACCESS, SandboxProvider.CLIENT_SECRET));
     // The tokens the provider issued on refresh must not leak either.
     var renewed = sealer.open("sys-renew", refreshedOf("sys-renew").getCredentials());
     secrets.add(renewed.accessToken());
