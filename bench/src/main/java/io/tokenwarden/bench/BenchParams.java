@@ -72,7 +72,7 @@ public record BenchParams(
     Duration steadyDuration = Duration.ofSeconds(n >= 1_000_000 ? 60 : n >= 100_000 ? 20 : 5);
     return new BenchParams(s, n, tracked, Math.max(2_000, Math.min(n / 5, 50_000)), steadyRate, steadyDuration,
         Duration.ofSeconds(5), Duration.ofMillis(100), 20_000, Duration.ofMillis(200), 100, 6,
-        Math.max(2_000, Math.min(n / 5, 30_000)), 1_500, Duration.ofMillis(100),
+        Math.max(1_000, Math.min(n / 5, 30_000)), 1_500, Duration.ofMillis(100),
         Duration.ofSeconds(n >= 1_000_000 ? 180 : 60), Set.of(), Path.of("bench", "results"), null);
   }
 
