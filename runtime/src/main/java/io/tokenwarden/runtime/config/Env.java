@@ -46,6 +46,11 @@ public final class Env {
     return new Env(merged);
   }
 
+  /** The names of all variables, for checks that cover a whole family such as {@code TOKENWARDEN_POLICY_*}. */
+  public java.util.Set<String> names() {
+    return vars.keySet();
+  }
+
   /** The variable's value, if set and not blank. */
   public Optional<String> get(String name) {
     String value = vars.get(name);

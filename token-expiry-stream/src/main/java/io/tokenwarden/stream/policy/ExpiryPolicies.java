@@ -7,6 +7,7 @@ import io.tokenwarden.stream.policy.ExpiryPolicy.Refreshable;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +40,37 @@ public final class ExpiryPolicies {
     this.env = env;
     this.providers = new Providers(env);
     DEFAULTS.keySet().forEach(this::forProvider);
+    checkEveryOverride();
+  }
+
+  /** Longest first, so that {@code _REFRESH_TOKEN_WARN_BEFORE} is not read as {@code _WARN_BEFORE}. */
+  private static final List<String> FIELDS = List.of("REFRESH_TOKEN_WARN_BEFORE", "KEEP_ALIVE_EVERY", "REFRESH_BEFORE",
+      "WARN_BEFORE", "REFRESHABLE", "JITTER");
+
+  /**
+   * Parses every {@code TOKENWARDEN_POLICY_*} variable now, generic providers' included, so that a typo fails at
+   * start-up rather than when a provider is first seen.
+   */
+  private void checkEveryOverride() {
+    String prefix = "TOKENWARDEN_POLICY_";
+    for (String name : env.names()) {
+      if (!name.startsWith(prefix)) {
+        continue;
+      }
+      String field = FIELDS.stream().filter(f -> name.endsWith("_" + f)).findFirst()
+          .orElseThrow(() -> new ConfigException(name + ": unknown policy field; expected one of " + FIELDS));
+      if (name.length() <= prefix.length() + field.length() + 1) {
+        throw new ConfigException(name + ": names no provider; expected TOKENWARDEN_POLICY_<PROVIDER>_" + field);
+      }
+      String value = env.get(name).orElse("");
+      if (field.equals("REFRESHABLE")) {
+        refreshable(name, value);
+      } else if (field.equals("WARN_BEFORE") && value.equalsIgnoreCase("none")) {
+        throw new ConfigException(name + ": must be a duration, not none");
+      } else {
+        optionalDuration(name, Optional.empty());
+      }
+    }
   }
 
   /** Policies with overrides from {@code env}; fails fast, naming the bad variable. */

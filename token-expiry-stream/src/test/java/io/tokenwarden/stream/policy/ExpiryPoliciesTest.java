@@ -66,4 +66,16 @@ class ExpiryPoliciesTest {
     assertThatThrownBy(() -> ExpiryPolicies.from(Env.of(Map.of("TOKENWARDEN_POLICY_X_WARN_BEFORE", "none"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("TOKENWARDEN_POLICY_X_WARN_BEFORE");
   }
+
+  @Test
+  void aGenericProvidersBadOverrideFailsAtStartUpNotWhenFirstSeen() {
+    assertThatThrownBy(() -> ExpiryPolicies.from(Env.of(Map.of(
+        "TOKENWARDEN_PROVIDER_ACME_ID_TYPE", "oauth2",
+        "TOKENWARDEN_POLICY_ACME_ID_REFRESH_BEFORE", "soon"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("TOKENWARDEN_POLICY_ACME_ID_REFRESH_BEFORE");
+    assertThatThrownBy(() -> ExpiryPolicies.from(Env.of(Map.of("TOKENWARDEN_POLICY_ACME_WARN_BEFOR", "PT1M"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("unknown policy field");
+    // A refresh-token field is not mistaken for WARN_BEFORE, which takes no "none".
+    ExpiryPolicies.from(Env.of(Map.of("TOKENWARDEN_POLICY_ACME_REFRESH_TOKEN_WARN_BEFORE", "none")));
+  }
 }
