@@ -69,6 +69,30 @@ class RefreshWorkerIT {
   }
 
   @Test
+  void a_graceful_close_finishes_the_call_in_flight_and_commits_its_result() throws Exception {
+    stub.stubFor(post("/linkedin-slow/token").willReturn(okJson(
+        "{\"access_token\": \"slow-new-access\", \"expires_in\": 5184000}").withFixedDelay(3000)));
+    try (BrokerFixture kafka = new BrokerFixture("worker-it-close.", 1)) {
+      WorkerConfig config = config("linkedin", "/linkedin-slow/token", "worker-it-close-" + UUID.randomUUID(),
+          "worker-it-close-" + UUID.randomUUID());
+      RefreshWorkerRunner worker = RefreshWorkerRunner.start(config, kafka.topics, kafka.kafkaProps(), sealer,
+          new SimpleMeterRegistry());
+      kafka.send(Commands.command(sealer, "conn-slow", "linkedin", "old-access", "slow-refresh", 3, 1));
+      kafka.flush();
+      // The provider has the request and takes 3 s to answer: close now.
+      await().atMost(Duration.ofSeconds(60))
+          .until(() -> stub.findAll(postRequestedFor(urlEqualTo("/linkedin-slow/token"))).size() == 1);
+      assertThat(worker.close(Duration.ofSeconds(20))).as("stopped within the timeout").isTrue();
+      assertThat(worker.isLive()).isFalse();
+      assertThat(worker.exitCode()).isZero();
+      await().atMost(Duration.ofSeconds(30)).until(() -> kafka.outcomes().size() == 1);
+      TokenRefreshed refreshed = (TokenRefreshed) kafka.outcomes().get(0).value().getPayload();
+      assertThat(refreshed.getGeneration()).isEqualTo(3);
+      assertThat(sealer.open("conn-slow", refreshed.getCredentials()).accessToken()).isEqualTo("slow-new-access");
+    }
+  }
+
+  @Test
   void an_undecodable_command_goes_to_the_dead_letter_topic_and_the_next_one_is_handled() throws Exception {
     stub.stubFor(post("/linkedin-dlq/token").willReturn(aResponse().withStatus(400)
         .withBody("{\"error\": \"invalid_grant\"}")));
