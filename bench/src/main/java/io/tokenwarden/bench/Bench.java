@@ -439,7 +439,14 @@ public final class Bench {
         int size = p.scaleTracked().get(k);
         s.issue("t", had, size, i -> TimerSubject.TRACKED);
         // A full scan per punctuation slows ingestion too; past this wait the row says how far it got.
-        s.awaitIngested("t", size, t.multipliedBy(2));
+        try {
+          s.awaitIngested("t", size, t.multipliedBy(2));
+        } catch (IllegalStateException stalled) {
+          add(Result.of("scale", s.name(), String.format("stalled at %,d of %,d tracked", s.statusCount("t"), size),
+              "a full scan every punctuation left too little time to ingest within " + t.multipliedBy(2)
+                  + "; steady and burst not run"));
+          return;
+        }
         had = size;
         scale.add(scalePoint(s, "s" + k, streamIngestRate, t));
       }
