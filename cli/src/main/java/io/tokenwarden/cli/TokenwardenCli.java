@@ -1,5 +1,6 @@
 package io.tokenwarden.cli;
 
+import io.tokenwarden.bench.BenchCommand;
 import io.tokenwarden.producer.InvalidEventException;
 import io.tokenwarden.producer.cli.PublishCommand;
 import io.tokenwarden.producer.cli.RefreshCommandLine;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Command;
 @Command(name = "tokenwarden", mixinStandardHelpOptions = true, version = "tokenwarden 0.1.0",
     description = "OAuth token lifecycle on Kafka.",
     subcommands = {DemoCommand.class, RunCommand.class, TopicsCommand.class, PublishCommand.class,
-        RefreshCommandLine.class, StatusCommand.class, EventsCommand.class, KafkaCommand.class})
+        RefreshCommandLine.class, StatusCommand.class, EventsCommand.class, KafkaCommand.class,
+        BenchCommand.class})
 public final class TokenwardenCli implements CliEnvironment, Runnable {
 
   /** Exit code for bad arguments, bad configuration and invalid events. */
