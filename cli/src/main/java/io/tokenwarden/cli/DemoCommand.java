@@ -2,7 +2,6 @@ package io.tokenwarden.cli;
 
 import io.tokenwarden.producer.IssuedToken;
 import io.tokenwarden.producer.TokenEventPublisher;
-import io.tokenwarden.runtime.cli.CliEnvironment;
 import io.tokenwarden.runtime.config.Env;
 import io.tokenwarden.runtime.config.TokenwardenConfig;
 import io.tokenwarden.runtime.provider.Providers;
@@ -55,7 +54,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Env userEnv = ((CliEnvironment) spec.root().userObject()).env();
+    Env userEnv = CliContext.env(spec);
     Path dataDir = TokenwardenConfig.from(userEnv).dataDir();
     PrintWriter out = spec.commandLine().getOut();
     // Ctrl-C: tell the demo loop to stop, and hold the JVM until everything it started is closed.

@@ -1,6 +1,5 @@
 package io.tokenwarden.cli;
 
-import io.tokenwarden.runtime.cli.CliEnvironment;
 import io.tokenwarden.runtime.config.TokenwardenConfig;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -16,7 +15,7 @@ final class KafkaCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    TokenwardenConfig config = TokenwardenConfig.from(((CliEnvironment) spec.root().userObject()).env());
+    TokenwardenConfig config = CliContext.config(spec);
     Broker broker = Broker.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

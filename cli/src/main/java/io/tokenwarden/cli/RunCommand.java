@@ -1,7 +1,6 @@
 package io.tokenwarden.cli;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.tokenwarden.runtime.cli.CliEnvironment;
 import io.tokenwarden.runtime.config.Env;
 import io.tokenwarden.runtime.config.TokenwardenConfig;
 import io.tokenwarden.runtime.ops.Health;
@@ -30,7 +29,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Env env = ((CliEnvironment) spec.root().userObject()).env();
+    Env env = CliContext.env(spec);
     boolean both = !stream && !worker;
     Services services = Services.start(env, both || stream, both || worker, spec.commandLine().getOut());
     CountDownLatch closed = new CountDownLatch(1);

@@ -1,6 +1,5 @@
 package io.tokenwarden.cli;
 
-import io.tokenwarden.runtime.cli.CliEnvironment;
 import io.tokenwarden.runtime.config.BrokerAddress;
 import io.tokenwarden.runtime.config.TokenwardenConfig;
 import io.tokenwarden.schema.ConnectionStatus;
@@ -25,11 +24,10 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    TokenwardenConfig config = TokenwardenConfig.from(((CliEnvironment) spec.root().userObject()).env());
+    TokenwardenConfig config = CliContext.config(spec);
     String bootstrap = BrokerAddress.resolve(config);
     PrintWriter out = spec.commandLine().getOut();
-    AtomicBoolean stopped = new AtomicBoolean();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopped.set(true)));
+    AtomicBoolean stopped = CliContext.stoppedOnShutdown();
     if (follow) {
       if (!json) {
         out.println(StatusLine.HEADER);

@@ -1,6 +1,5 @@
 package io.tokenwarden.cli;
 
-import io.tokenwarden.runtime.cli.CliEnvironment;
 import io.tokenwarden.runtime.config.BrokerAddress;
 import io.tokenwarden.runtime.config.KafkaClients;
 import io.tokenwarden.runtime.config.TokenwardenConfig;
@@ -25,7 +24,7 @@ final class TopicsCommand {
 
     @Override
     public Integer call() throws Exception {
-      TokenwardenConfig config = TokenwardenConfig.from(((CliEnvironment) spec.root().userObject()).env());
+      TokenwardenConfig config = CliContext.config(spec);
       String bootstrap = BrokerAddress.resolve(config);
       try (Admin admin = Admin.create(KafkaClients.base(config, bootstrap))) {
         var report = new TopicAdmin(admin, replicationFactor).ensure(config.topics());
