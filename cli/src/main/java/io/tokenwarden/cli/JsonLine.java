@@ -39,7 +39,11 @@ final class JsonLine {
     } else if (value instanceof Instant instant) {
       quote(instant.toString(), out);
     } else if (value instanceof ByteBuffer bytes) {
-      quote(Base64.getEncoder().encodeToString(bytes.duplicate().array()), out);
+      // The remaining bytes only: a decoded buffer may be a window on a larger array.
+      ByteBuffer window = bytes.duplicate();
+      byte[] copy = new byte[window.remaining()];
+      window.get(copy);
+      quote(Base64.getEncoder().encodeToString(copy), out);
     } else if (value instanceof Collection<?> items) {
       out.append('[');
       boolean first = true;

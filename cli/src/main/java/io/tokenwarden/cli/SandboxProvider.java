@@ -1,5 +1,7 @@
 package io.tokenwarden.cli;
 
+import io.tokenwarden.runtime.config.Env;
+import java.util.HashMap;
 import java.util.Map;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.http.OAuth2HttpResponse;
@@ -38,27 +40,24 @@ final class SandboxProvider implements AutoCloseable {
 
   /** Provider settings and short policies for both sandbox providers, as environment variables. */
   Map<String, String> env() {
-    String renewsUrl = server.tokenEndpointUrl(RENEWS).toString();
-    String revokedUrl = server.baseUrl().newBuilder().encodedPath(REVOKED_PATH).build().toString();
-    return Map.ofEntries(
-        Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_TYPE", "oauth2"),
-        Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_TOKEN_URL", renewsUrl),
-        Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_CLIENT_ID", "tokenwarden-demo"),
-        Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_CLIENT_SECRET", CLIENT_SECRET),
-        Map.entry("TOKENWARDEN_POLICY_SANDBOX_REFRESH_BEFORE", "PT20S"),
-        Map.entry("TOKENWARDEN_POLICY_SANDBOX_WARN_BEFORE", "PT10S"),
-        Map.entry("TOKENWARDEN_POLICY_SANDBOX_JITTER", "PT0S"),
-        Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_REVOKED_TYPE", "oauth2"),
-        Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_REVOKED_TOKEN_URL", revokedUrl),
-        Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_REVOKED_CLIENT_ID", "tokenwarden-demo"),
-        Map.entry("TOKENWARDEN_PROVIDER_SANDBOX_REVOKED_CLIENT_SECRET", CLIENT_SECRET),
-        Map.entry("TOKENWARDEN_POLICY_SANDBOX_REVOKED_REFRESH_BEFORE", "PT20S"),
-        Map.entry("TOKENWARDEN_POLICY_SANDBOX_REVOKED_WARN_BEFORE", "PT10S"),
-        Map.entry("TOKENWARDEN_POLICY_SANDBOX_REVOKED_JITTER", "PT0S"));
+    Map<String, String> env = new HashMap<>();
+    env.putAll(provider(RENEWS, server.tokenEndpointUrl(RENEWS).toString()));
+    env.putAll(provider(REVOKED, server.baseUrl().newBuilder().encodedPath(REVOKED_PATH).build().toString()));
+    return env;
   }
 
-  String url() {
-    return server.baseUrl().toString();
+  /** A generic OAuth2 provider at {@code tokenUrl}, refreshed 20 s before expiry and warned about 10 s before. */
+  private static Map<String, String> provider(String id, String tokenUrl) {
+    String provider = "TOKENWARDEN_PROVIDER_" + Env.envKey(id) + "_";
+    String policy = "TOKENWARDEN_POLICY_" + Env.envKey(id) + "_";
+    return Map.of(
+        provider + "TYPE", "oauth2",
+        provider + "TOKEN_URL", tokenUrl,
+        provider + "CLIENT_ID", "tokenwarden-demo",
+        provider + "CLIENT_SECRET", CLIENT_SECRET,
+        policy + "REFRESH_BEFORE", "PT20S",
+        policy + "WARN_BEFORE", "PT10S",
+        policy + "JITTER", "PT0S");
   }
 
   @Override

@@ -110,16 +110,10 @@ public final class Transitions {
     // A new connection starts from its issue time rather than 1, so that a connection removed and added
     // again under the same id never reuses a generation, and with it the ids of its expiry events.
     b.generation = current == null ? Math.max(1, event.getOccurredAt().toEpochMilli()) : current.generation() + 1;
-    b.generationStartedAt = now;
+    startGeneration(b, now);
     b.credentials = issued.getCredentials();
     b.expiresAt = millis(issued.getExpiresAt());
     b.refreshTokenExpiresAt = millis(issued.getRefreshTokenExpiresAt());
-    b.state = ConnectionState.CONNECTED;
-    b.failure = null;
-    b.attempt = 0;
-    b.outstandingCommandId = null;
-    b.retryAt = null;
-    b.fired = 0;
     b.refreshTokenFired = 0;
     Step s = new Step(b, now);
     s.remember(event.getEventId());
@@ -134,7 +128,7 @@ public final class Transitions {
     Connection.Builder b = s.b;
     s.remember(event.getEventId());
     b.generation++;
-    b.generationStartedAt = now;
+    startGeneration(b, now);
     b.credentials = refreshed.getCredentials();
     b.expiresAt = millis(refreshed.getExpiresAt());
     Long refreshTokenExpiresAt = millis(refreshed.getRefreshTokenExpiresAt());
@@ -143,13 +137,18 @@ public final class Transitions {
       b.refreshTokenFired = 0;
     }
     b.lastRefreshedAt = event.getOccurredAt().toEpochMilli();
+    return s.settle(Effect.APPLIED);
+  }
+
+  /** A new generation starts healthy: connected, no failure, no command out, no access-token timer fired. */
+  private static void startGeneration(Connection.Builder b, long now) {
+    b.generationStartedAt = now;
     b.state = ConnectionState.CONNECTED;
     b.failure = null;
     b.attempt = 0;
     b.outstandingCommandId = null;
     b.retryAt = null;
     b.fired = 0;
-    return s.settle(Effect.APPLIED);
   }
 
   private Outcome failed(Connection current, TokenLifecycleEvent event, RefreshFailed failed, long now) {
