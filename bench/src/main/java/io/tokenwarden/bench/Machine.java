@@ -2,7 +2,9 @@ package io.tokenwarden.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /** What the numbers were measured on. */
@@ -52,5 +54,31 @@ record Machine(int cores, long memoryMb, String jvm, String os, String load) {
       // Not Linux, or the process is gone.
     }
     return -1;
+  }
+
+  /**
+   * Waits until this process has used less than {@code share} of the machine's CPU for two seconds in a row,
+   * or until {@code max} has passed, and returns how long it waited in ms. Background work left by a bulk load
+   * (RocksDB compaction, the broker's log cleaner) would otherwise be billed to the timers measured next.
+   */
+  static long awaitQuiet(double share, Duration max) throws InterruptedException {
+    if (!(ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os)) {
+      return 0;
+    }
+    int cores = Runtime.getRuntime().availableProcessors();
+    long started = System.nanoTime();
+    int quietWindows = 0;
+    long cpu = os.getProcessCpuTime();
+    long wall = System.nanoTime();
+    while (quietWindows < 4 && System.nanoTime() - started < max.toNanos()) {
+      Thread.sleep(500);
+      long cpuNow = os.getProcessCpuTime();
+      long wallNow = System.nanoTime();
+      double used = (cpuNow - cpu) / (double) ((wallNow - wall) * cores);
+      quietWindows = used < share ? quietWindows + 1 : 0;
+      cpu = cpuNow;
+      wall = wallNow;
+    }
+    return (System.nanoTime() - started) / 1_000_000;
   }
 }

@@ -119,7 +119,7 @@ final class StreamSubject implements TimerSubject {
     reader = new Thread(this::read, "bench-reader-" + name);
     reader.setDaemon(true);
     reader.start();
-    start();
+    startStream();
   }
 
   /** The environment the stream runs with; a restarted stream in another JVM uses the same. */
@@ -144,7 +144,8 @@ final class StreamSubject implements TimerSubject {
     return runningAfterMs;
   }
 
-  private void start() throws InterruptedException {
+  /** Starts the stream on this subject's state directory and waits until it runs. */
+  void startStream() throws InterruptedException {
     long started = System.currentTimeMillis();
     ExpiryConfig config = ExpiryConfig.of(vars);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();

@@ -12,8 +12,8 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The expiry stream's topology: {@code tokens.lifecycle} into one {@link ConnectionProcessor} with two
- * changelog-backed stores (connection state and the deadline index), out to {@code tokens.expiry},
+ * The expiry stream's topology: {@code tokens.lifecycle} into one {@link ConnectionProcessor} with one
+ * changelog-backed store of connection state (the deadline index is derived from it in memory), out to {@code tokens.expiry},
  * {@code tokens.refresh-commands}, {@code connections.status} and {@code tokens.lifecycle.dlq}.
  */
 public final class ExpiryTopology {
@@ -48,9 +48,6 @@ public final class ExpiryTopology {
     topology.addStateStore(Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(ConnectionProcessor.CONNECTIONS_STORE), Serdes.String(),
         new ConnectionSerde()), PROCESSOR);
-    topology.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(ConnectionProcessor.TIMERS_STORE), Serdes.Bytes(), Serdes.Long()),
-        PROCESSOR);
     topology.addSink(ConnectionProcessor.EXPIRY_SINK, topics.expiry.name(), topics.expiry.keySerde().serializer(),
         topics.expiry.valueSerde().serializer(), PROCESSOR);
     topology.addSink(ConnectionProcessor.COMMANDS_SINK, topics.refreshCommands.name(),

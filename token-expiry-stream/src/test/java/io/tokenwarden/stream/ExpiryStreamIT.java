@@ -92,7 +92,8 @@ class ExpiryStreamIT {
       assertThat(first.exitCode()).isZero();
       assertThat(expiry.poll()).extracting(r -> r.record().value().getKind()).doesNotContain(ExpiryKind.EXPIRED);
 
-      // A fresh state directory: the second instance restores timers from the changelogs.
+      // A fresh state directory: the second instance restores the connections from their changelog and rebuilds
+      // the deadline index from them.
       try (ExpiryStreamRunner second = kafka.startRunner(env, registry)) {
         await().atMost(Duration.ofSeconds(40)).untilAsserted(() ->
             assertThat(expiry.poll()).extracting(r -> r.record().value().getKind())

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -43,9 +42,11 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
   public static final String STATUS_SINK = "status-sink";
   public static final String DEAD_LETTER_SINK = "dead-letter-sink";
 
-  /** Names of the state stores; their changelogs are {@code <application.id>-<name>-changelog}. */
+  /**
+   * The connections store; its changelog is {@code <application.id>-expiry-connections-changelog}. The deadline
+   * index is derived from it at every {@link #init}, so it has no store of its own.
+   */
   public static final String CONNECTIONS_STORE = "expiry-connections";
-  public static final String TIMERS_STORE = "expiry-timers";
 
   private static final Logger log = LoggerFactory.getLogger(ConnectionProcessor.class);
 
@@ -86,15 +87,16 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
   public void init(ProcessorContext<Object, Object> context) {
     this.context = context;
     this.connections = context.getStateStore(CONNECTIONS_STORE);
-    KeyValueStore<Bytes, Long> timers = context.getStateStore(TIMERS_STORE);
-    this.index = new DeadlineIndex(timers);
-    reportPending();
+    // Also after a rebalance or a revived task: the index is rebuilt from what the store holds now.
+    this.index = new DeadlineIndex();
     try (KeyValueIterator<String, Connection> all = connections.all()) {
       while (all.hasNext()) {
         Connection c = all.next().value;
+        index.putAll(c);
         countConnection(c, 1);
       }
     }
+    reportPending();
     context.schedule(settings.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
   }
 

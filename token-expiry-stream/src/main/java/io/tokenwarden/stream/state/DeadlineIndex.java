@@ -1,75 +1,74 @@
 package io.tokenwarden.stream.state;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
-import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
+import java.util.NavigableSet;
+import java.util.TreeSet;
 
 /**
- * Every pending timer of one task, ordered by due time. A key is the big-endian due time in epoch millis,
- * then the connection id in UTF-8, then one byte of {@link TimerKind}; the value is the generation the timer
- * belongs to. Byte order is time order, so one range scan from {@link #cursor()} to now finds every due timer.
+ * Every pending timer of one task, ordered by due time, then connection id, then {@link TimerKind}.
  *
- * <p>The cursor is kept in memory and only moves forward, so a scan does not walk again over the RocksDB
- * tombstones of timers already fired. After a restart it starts at zero and the first scan pays that once.
+ * <p>The index is derived state: every timer it holds is also in its connection's {@link Connection#timers()}
+ * in the changelogged connections store. So it lives in memory, is rebuilt from that store whenever the task
+ * is initialised (after a restore, a rebalance or a restart), and writes no changelog of its own. That halves
+ * what each {@code TokenIssued} and each fired timer sends to the broker, and a restore replays one record per
+ * connection instead of one per connection and timer. The price is heap: about 80 bytes per timer plus the
+ * connection id, shared by a connection's timers.
+ *
+ * <p>The cursor only moves forward: a scan starts there, and it keeps a wall clock that steps back from
+ * hiding timers behind it (see the processor's {@code effectiveNow}).
  */
 public final class DeadlineIndex {
 
-  /** A timer found in the index. */
+  /** A timer found in the index; {@code generation} is the connection generation it was scheduled in. */
   public record Entry(long due, String connectionId, TimerKind kind, long generation) {}
 
-  private final KeyValueStore<Bytes, Long> store;
-  private long cursor;
-  private long size;
+  /** The index order; the generation is not part of a timer's identity. */
+  private static final Comparator<Entry> ORDER = Comparator.comparingLong(Entry::due)
+      .thenComparing(Entry::connectionId).thenComparing(Entry::kind);
 
-  public DeadlineIndex(KeyValueStore<Bytes, Long> store) {
-    this.store = store;
-    try (KeyValueIterator<Bytes, Long> all = store.all()) {
-      while (all.hasNext()) {
-        all.next();
-        size++;
-      }
-    }
+  private final NavigableSet<Entry> entries = new TreeSet<>(ORDER);
+  private long cursor;
+
+  /** Schedules {@code timer} of a connection, replacing the same timer of an earlier generation. */
+  public void put(String connectionId, Timer timer, long generation) {
+    Entry entry = new Entry(Math.max(0, timer.due()), connectionId, timer.kind(), generation);
+    entries.remove(entry);
+    entries.add(entry);
   }
 
-  public void put(String connectionId, Timer timer, long generation) {
-    Bytes key = key(timer.due(), connectionId, timer.kind());
-    if (store.get(key) == null) {
-      size++;
+  /** Schedules every timer {@code connection} holds; used when the index is rebuilt from the store. */
+  public void putAll(Connection connection) {
+    for (Timer t : connection.timers()) {
+      put(connection.connectionId(), t, connection.generation());
     }
-    store.put(key, generation);
   }
 
   public void delete(String connectionId, Timer timer) {
-    if (store.delete(key(timer.due(), connectionId, timer.kind())) != null) {
-      size--;
-    }
+    entries.remove(new Entry(Math.max(0, timer.due()), connectionId, timer.kind(), 0));
   }
 
   /**
-   * Up to {@code max} timers due at or before {@code now}, from the cursor on, earliest first. The iterator is
-   * closed before returning, so callers may change the index while firing them.
+   * Up to {@code max} timers due at or before {@code now}, from the cursor on, earliest first. The list is a
+   * copy, so callers may change the index while firing them.
    */
   public List<Entry> due(long now, int max) {
     List<Entry> found = new ArrayList<>();
     if (now < cursor) {
       return found;
     }
-    // Keys always carry a suffix, so the bare timestamp now + 1 sorts after every key due at now.
-    try (KeyValueIterator<Bytes, Long> it = store.range(timestampKey(cursor), timestampKey(now + 1))) {
-      while (it.hasNext() && found.size() < max) {
-        var kv = it.next();
-        found.add(decode(kv.key, kv.value));
+    // The empty id sorts before every real one, so (now + 1, "") is past every timer due at now.
+    for (Entry e : entries.subSet(bound(cursor), true, bound(now + 1), false)) {
+      if (found.size() >= max) {
+        break;
       }
+      found.add(e);
     }
     return found;
   }
 
-  /** Every timer due at or before {@code due} that was before the cursor has been fired; scans start here. */
+  /** Every timer due before the cursor has been fired; scans start here. */
   public long cursor() {
     return cursor;
   }
@@ -81,23 +80,10 @@ public final class DeadlineIndex {
 
   /** How many timers this task has pending. */
   public long size() {
-    return size;
+    return entries.size();
   }
 
-  static Bytes key(long due, String connectionId, TimerKind kind) {
-    byte[] id = connectionId.getBytes(StandardCharsets.UTF_8);
-    return Bytes.wrap(ByteBuffer.allocate(8 + id.length + 1)
-        .putLong(Math.max(0, due)).put(id).put(kind.code()).array());
-  }
-
-  private static Bytes timestampKey(long millis) {
-    return Bytes.wrap(ByteBuffer.allocate(8).putLong(Math.max(0, millis)).array());
-  }
-
-  static Entry decode(Bytes key, long generation) {
-    byte[] raw = key.get();
-    long due = ByteBuffer.wrap(raw, 0, 8).getLong();
-    String id = new String(Arrays.copyOfRange(raw, 8, raw.length - 1), StandardCharsets.UTF_8);
-    return new Entry(due, id, TimerKind.fromCode(raw[raw.length - 1]), generation);
+  private static Entry bound(long due) {
+    return new Entry(Math.max(0, due), "", TimerKind.values()[0], 0);
   }
 }
