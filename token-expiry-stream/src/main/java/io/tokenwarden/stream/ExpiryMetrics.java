@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,6 +34,8 @@ public final class ExpiryMetrics {
   private final Map<Map.Entry<String, String>, AtomicLong> connections = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> attention = new ConcurrentHashMap<>();
   private final Timer timerLag;
+  /** Counters by name and tag values: a registry look-up per event costs more than the increment. */
+  private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
 
   private static final Map<MeterRegistry, ExpiryMetrics> BY_REGISTRY = new WeakHashMap<>();
 
@@ -95,11 +98,13 @@ public final class ExpiryMetrics {
   }
 
   public void expiryEvent(String kind, String provider) {
-    registry.counter(EXPIRY_EVENTS, "kind", kind, "provider", provider).increment();
+    counters.computeIfAbsent(List.of(EXPIRY_EVENTS, kind, provider),
+        key -> registry.counter(EXPIRY_EVENTS, "kind", kind, "provider", provider)).increment();
   }
 
   public void refreshCommand(String reason, String provider) {
-    registry.counter(REFRESH_COMMANDS, "reason", reason, "provider", provider).increment();
+    counters.computeIfAbsent(List.of(REFRESH_COMMANDS, reason, provider),
+        key -> registry.counter(REFRESH_COMMANDS, "reason", reason, "provider", provider)).increment();
   }
 
   public void timerLag(long millis) {

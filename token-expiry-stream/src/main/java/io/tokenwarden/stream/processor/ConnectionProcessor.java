@@ -13,10 +13,8 @@ import io.tokenwarden.stream.state.Timer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -161,8 +159,10 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
     try {
       metrics.timerLag(now - entry.due());
       Outcome outcome = transitions.onTimer(current, entry.kind(), now);
-      log.debug("timer {} of connection {} ({}) fired {} ms late", entry.kind(), id, current.provider(),
-          now - entry.due());
+      if (log.isDebugEnabled()) {
+        log.debug("timer {} of connection {} ({}) fired {} ms late", entry.kind(), id, current.provider(),
+            now - entry.due());
+      }
       apply(id, current, outcome, now);
     } finally {
       MDC.remove("connectionId");
@@ -223,15 +223,16 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
   }
 
   private void updateTimers(String id, Connection current, Connection next) {
+    // A connection has a handful of timers at most, so the lists themselves are the sets.
     List<Timer> before = current == null ? List.of() : current.timers();
     boolean sameGeneration = current != null && current.generation() == next.generation();
-    Set<Timer> keep = sameGeneration ? new HashSet<>(next.timers()) : Set.of();
+    List<Timer> keep = sameGeneration ? next.timers() : List.of();
     for (Timer t : before) {
       if (!keep.contains(t)) {
         index.delete(id, t);
       }
     }
-    Set<Timer> had = sameGeneration ? new HashSet<>(before) : Set.of();
+    List<Timer> had = sameGeneration ? before : List.of();
     for (Timer t : next.timers()) {
       if (!had.contains(t)) {
         index.put(id, t, next.generation());

@@ -34,8 +34,11 @@ public final class DeadlineIndex {
   /** Schedules {@code timer} of a connection, replacing the same timer of an earlier generation. */
   public void put(String connectionId, Timer timer, long generation) {
     Entry entry = new Entry(Math.max(0, timer.due()), connectionId, timer.kind(), generation);
-    entries.remove(entry);
-    entries.add(entry);
+    // Nearly every put is of a timer not yet there: one descent of the tree, and a second only to replace.
+    if (!entries.add(entry)) {
+      entries.remove(entry);
+      entries.add(entry);
+    }
   }
 
   /** Schedules every timer {@code connection} holds; used when the index is rebuilt from the store. */
