@@ -12,9 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntToLongFunction;
 import org.postgresql.PGConnection;
@@ -35,7 +33,7 @@ final class PgSubject implements TimerSubject {
 
   private final String url;
   private final Connection loader;
-  private final Map<String, Queue<Fired>> fired = new ConcurrentHashMap<>();
+  private final FiredLog fired = new FiredLog();
   private final Map<String, AtomicLong> costNanos = new ConcurrentHashMap<>();
   private final AtomicLong tracked = new AtomicLong();
   private final List<Thread> pollers = new ArrayList<>();
@@ -88,7 +86,7 @@ final class PgSubject implements TimerSubject {
         long now = System.currentTimeMillis();
         for (int i = 0; i < ids.size(); i++) {
           String batch = batchOf(ids.get(i));
-          fired.computeIfAbsent(batch, b -> new ConcurrentLinkedQueue<>()).add(new Fired(dues.get(i), now, now));
+          fired.add(batch, new Fired(dues.get(i), now, now));
           costNanos.computeIfAbsent(batch, b -> new AtomicLong()).addAndGet(took / ids.size());
         }
         if (ids.size() < BATCH) {
@@ -169,12 +167,11 @@ final class PgSubject implements TimerSubject {
       }
       Thread.sleep(10);
     }
-    return new ArrayList<>(fired.getOrDefault(batch, new ConcurrentLinkedQueue<>()));
+    return fired.snapshot(batch);
   }
 
   private int size(String batch) {
-    Queue<Fired> q = fired.get(batch);
-    return q == null ? 0 : q.size();
+    return fired.count(batch);
   }
 
   /** Time the poll statements spent per row of {@code batch}, in microseconds. */

@@ -19,14 +19,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntToLongFunction;
 import org.apache.kafka.clients.admin.Admin;
@@ -66,7 +63,7 @@ final class StreamSubject implements TimerSubject {
   private volatile boolean reading = true;
   private final Map<String, AtomicLong> statuses = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> lastStatusAt = new ConcurrentHashMap<>();
-  private final Map<String, Queue<Fired>> fired = new ConcurrentHashMap<>();
+  private final FiredLog fired = new FiredLog();
   private final AtomicLong tracked = new AtomicLong();
   private final Path stateDir;
   private KafkaStreams streams;
@@ -178,7 +175,7 @@ final class StreamSubject implements TimerSubject {
           TokenExpiryEvent e = deserializer.deserialize(r.topic(), r.value());
           if (e.getKind() == ExpiryKind.EXPIRING) {
             long due = e.getExpiresAt().toEpochMilli() - WARN_BEFORE.toMillis();
-            fired.computeIfAbsent(batch, b -> new ConcurrentLinkedQueue<>()).add(new Fired(due, r.timestamp(), now));
+            fired.add(batch, new Fired(due, r.timestamp(), now));
           }
         }
       }
@@ -236,12 +233,11 @@ final class StreamSubject implements TimerSubject {
     while (firedCount(batch) < count && System.currentTimeMillis() < deadline) {
       Thread.sleep(10);
     }
-    return new ArrayList<>(fired.getOrDefault(batch, new ConcurrentLinkedQueue<>()));
+    return fired.snapshot(batch);
   }
 
   int firedCount(String batch) {
-    Queue<Fired> q = fired.get(batch);
-    return q == null ? 0 : q.size();
+    return fired.count(batch);
   }
 
   @Override

@@ -1,7 +1,6 @@
 package io.tokenwarden.stream.state;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.NavigableSet;
 import java.util.TreeSet;
@@ -24,11 +23,7 @@ public final class DeadlineIndex {
   /** A timer found in the index; {@code generation} is the connection generation it was scheduled in. */
   public record Entry(long due, String connectionId, TimerKind kind, long generation) {}
 
-  /** The index order; the generation is not part of a timer's identity. */
-  private static final Comparator<Entry> ORDER = Comparator.comparingLong(Entry::due)
-      .thenComparing(Entry::connectionId).thenComparing(Entry::kind);
-
-  private final NavigableSet<Entry> entries = new TreeSet<>(ORDER);
+  private final NavigableSet<Entry> entries = new TreeSet<>(DeadlineIndex::compare);
   private long cursor;
 
   /** Schedules {@code timer} of a connection, replacing the same timer of an earlier generation. */
@@ -84,6 +79,16 @@ public final class DeadlineIndex {
   /** How many timers this task has pending. */
   public long size() {
     return entries.size();
+  }
+
+  /** The index order; the generation is not part of a timer's identity. Written out: it runs per tree level. */
+  private static int compare(Entry a, Entry b) {
+    int c = Long.compare(a.due(), b.due());
+    if (c != 0) {
+      return c;
+    }
+    c = a.connectionId().compareTo(b.connectionId());
+    return c != 0 ? c : a.kind().compareTo(b.kind());
   }
 
   private static Entry bound(long due) {
