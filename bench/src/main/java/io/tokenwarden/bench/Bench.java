@@ -90,6 +90,7 @@ public final class Bench {
     }
     try {
       String b = bootstrap;
+      guard("warm-up", "tokenwarden", () -> warmUp(b));
       if (p.runs("raw")) {
         guard("raw", "plain clients", () -> raw(b));
       }
@@ -181,6 +182,23 @@ public final class Bench {
         "%,d records of %d bytes, acks=all, idempotent; produce %,.0f/s, consume %,.0f/s; produce start to last"
             + " consumed %.1f s", n, size, n / ((produced - t0) / 1000.0), consumed / ((done - produced) / 1000.0),
         (done - t0) / 1000.0)));
+  }
+
+  /**
+   * Ingests and fires {@link BenchParams#warmUp()} connections on a throwaway stream, measuring nothing. The
+   * broker, the clients, the stream and the publisher share this JVM, and for its first minute or two the JIT
+   * compiler takes most of one of the two cores. A service runs for days: the numbers should be of a compiled one.
+   */
+  private void warmUp(String bootstrap) throws Exception {
+    int count = p.warmUp();
+    long t0 = System.currentTimeMillis();
+    try (StreamSubject w = new StreamSubject("warm-up", bootstrap, p, DueTimerScan.DEADLINE_INDEX, 1, sealer)) {
+      w.issue("w", 0, count, i -> TimerSubject.TRACKED);
+      w.awaitIngested("w", count, timeoutFor(count, 300));
+      drain(w, "wb", count, 3_000, Duration.ofSeconds(120));
+    }
+    out.printf("bench: warm-up: %,d connections ingested and fired on a throwaway stream in %.1f s, not measured%n",
+        count, (System.currentTimeMillis() - t0) / 1000.0);
   }
 
   private int lifecycleRecordSize() {

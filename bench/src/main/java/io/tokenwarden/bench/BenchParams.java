@@ -76,6 +76,11 @@ public record BenchParams(
         Duration.ofSeconds(n >= 1_000_000 ? 180 : 60), Set.of(), Path.of("bench", "results"), null);
   }
 
+  /** Connections ingested and fired on a throwaway stream before anything is measured. */
+  int warmUp() {
+    return Math.max(1_000, Math.min(n / 10, 100_000));
+  }
+
   boolean runs(String scenario) {
     return only.isEmpty() || only.contains(scenario);
   }
@@ -85,6 +90,7 @@ public record BenchParams(
     Map<String, String> m = new LinkedHashMap<>();
     m.put("scale", scale);
     m.put("N (raw, ingest, burst; tracked for steady, restore, memory)", Integer.toString(n));
+    m.put("warm-up before measuring (ingested and fired on a throwaway stream)", Integer.toString(warmUp()));
     m.put("scale: tracked sizes", scaleTracked.toString());
     m.put("scale: deadlines fired on top of each", Integer.toString(scaleDue));
     m.put("steady: due per second", Integer.toString(steadyRate));

@@ -13,8 +13,9 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The expiry stream's topology: {@code tokens.lifecycle} into one {@link ConnectionProcessor} with one
- * changelog-backed store of connection state (the deadline index is derived from it in memory), out to {@code tokens.expiry},
- * {@code tokens.refresh-commands}, {@code connections.status} and {@code tokens.lifecycle.dlq}.
+ * changelog-backed store of connection state (the deadline index is derived from it, in memory), out to
+ * {@code tokens.expiry}, {@code tokens.refresh-commands}, {@code connections.status} and
+ * {@code tokens.lifecycle.dlq}.
  */
 public final class ExpiryTopology {
 
