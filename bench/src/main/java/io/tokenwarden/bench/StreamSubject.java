@@ -250,6 +250,11 @@ final class StreamSubject implements TimerSubject {
     streams.pause();
   }
 
+  /** Processing and firing go on after {@link #pause()}. */
+  void resume() {
+    streams.resume();
+  }
+
   /** Closes the stream but keeps the topics and this subject's reader. */
   void closeStream() {
     if (streams != null) {

@@ -2,12 +2,7 @@ package io.tokenwarden.stream.state;
 
 import io.tokenwarden.schema.ConnectionState;
 import io.tokenwarden.schema.SealedCredentials;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,52 +32,46 @@ public final class ConnectionSerde implements Serde<Connection> {
   }
 
   public static byte[] encode(Connection c) {
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-      DataOutputStream out = new DataOutputStream(bytes);
-      out.writeByte(VERSION);
-      out.writeUTF(c.connectionId());
-      writeNullable(out, c.tenantId());
-      out.writeUTF(c.provider());
-      out.writeUTF(c.accountId());
-      out.writeLong(c.generation());
-      out.writeLong(c.generationStartedAt());
-      out.writeUTF(c.credentials().getKeyId());
-      ByteBuffer ciphertext = c.credentials().getCiphertext().duplicate();
-      out.writeInt(ciphertext.remaining());
-      byte[] raw = new byte[ciphertext.remaining()];
-      ciphertext.get(raw);
-      out.write(raw);
-      out.writeBoolean(c.credentials().getHasRefreshToken());
-      writeNullable(out, c.expiresAt());
-      writeNullable(out, c.refreshTokenExpiresAt());
-      writeNullable(out, c.lastRefreshedAt());
-      out.writeByte(c.state().ordinal());
-      writeNullable(out, c.failure());
-      out.writeInt(c.attempt());
-      writeNullable(out, c.outstandingCommandId());
-      writeNullable(out, c.retryAt());
-      out.writeInt(c.fired());
-      out.writeInt(c.refreshTokenFired());
-      out.writeShort(c.recentEventIds().size());
-      for (String id : c.recentEventIds()) {
-        out.writeUTF(id);
-      }
-      out.writeShort(c.timers().size());
-      for (Timer t : c.timers()) {
-        out.writeByte(t.kind().code());
-        out.writeLong(t.due());
-      }
-      out.flush();
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    StateBytes.Writer out = new StateBytes.Writer(256);
+    out.writeByte(VERSION);
+    out.writeUTF(c.connectionId());
+    writeNullable(out, c.tenantId());
+    out.writeUTF(c.provider());
+    out.writeUTF(c.accountId());
+    out.writeLong(c.generation());
+    out.writeLong(c.generationStartedAt());
+    out.writeUTF(c.credentials().getKeyId());
+    ByteBuffer ciphertext = c.credentials().getCiphertext().duplicate();
+    byte[] raw = new byte[ciphertext.remaining()];
+    ciphertext.get(raw);
+    out.writeInt(raw.length);
+    out.write(raw);
+    out.writeBoolean(c.credentials().getHasRefreshToken());
+    writeNullable(out, c.expiresAt());
+    writeNullable(out, c.refreshTokenExpiresAt());
+    writeNullable(out, c.lastRefreshedAt());
+    out.writeByte(c.state().ordinal());
+    writeNullable(out, c.failure());
+    out.writeInt(c.attempt());
+    writeNullable(out, c.outstandingCommandId());
+    writeNullable(out, c.retryAt());
+    out.writeInt(c.fired());
+    out.writeInt(c.refreshTokenFired());
+    out.writeShort(c.recentEventIds().size());
+    for (String id : c.recentEventIds()) {
+      out.writeUTF(id);
     }
+    out.writeShort(c.timers().size());
+    for (Timer t : c.timers()) {
+      out.writeByte(t.kind().code());
+      out.writeLong(t.due());
+    }
+    return out.toByteArray();
   }
 
   public static Connection decode(byte[] bytes) {
     try {
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+      StateBytes.Reader in = new StateBytes.Reader(bytes);
       byte version = in.readByte();
       if (version != VERSION && version != VERSION_1) {
         throw new SerializationException("unknown connection state format version " + version);
@@ -95,8 +84,7 @@ public final class ConnectionSerde implements Serde<Connection> {
       b.generation = in.readLong();
       b.generationStartedAt = in.readLong();
       String keyId = in.readUTF();
-      byte[] ciphertext = new byte[in.readInt()];
-      in.readFully(ciphertext);
+      byte[] ciphertext = in.readBytes(in.readInt());
       boolean hasRefreshToken = version >= VERSION && in.readBoolean();
       b.credentials = new SealedCredentials(keyId, ByteBuffer.wrap(ciphertext), hasRefreshToken);
       b.expiresAt = readNullableLong(in);
@@ -130,25 +118,25 @@ public final class ConnectionSerde implements Serde<Connection> {
     }
   }
 
-  private static void writeNullable(DataOutputStream out, String value) throws IOException {
+  private static void writeNullable(StateBytes.Writer out, String value) {
     out.writeBoolean(value != null);
     if (value != null) {
       out.writeUTF(value);
     }
   }
 
-  private static void writeNullable(DataOutputStream out, Long value) throws IOException {
+  private static void writeNullable(StateBytes.Writer out, Long value) {
     out.writeBoolean(value != null);
     if (value != null) {
       out.writeLong(value);
     }
   }
 
-  private static String readNullableString(DataInputStream in) throws IOException {
+  private static String readNullableString(StateBytes.Reader in) throws IOException {
     return in.readBoolean() ? in.readUTF() : null;
   }
 
-  private static Long readNullableLong(DataInputStream in) throws IOException {
+  private static Long readNullableLong(StateBytes.Reader in) throws IOException {
     return in.readBoolean() ? in.readLong() : null;
   }
 }

@@ -2,9 +2,6 @@ package io.tokenwarden.stream.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tokenwarden.schema.ConnectionState;
-import io.tokenwarden.schema.SealedCredentials;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -15,7 +12,7 @@ import net.jqwik.api.constraints.LongRange;
 import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
-/** The deadline index in memory, and the connection state it is rebuilt from. */
+/** The deadline index in memory. */
 class DeadlineIndexTest {
 
   @Property(tries = 200)
@@ -70,41 +67,11 @@ class DeadlineIndexTest {
 
   @Test
   void theIndexIsRebuiltFromAConnectionsTimers() {
-    Connection c = connection();
+    Connection c = ConnectionSerdeTest.sample();
     DeadlineIndex index = new DeadlineIndex();
     index.putAll(c);
     assertThat(index.due(Long.MAX_VALUE - 1, 10)).containsExactly(
         new DeadlineIndex.Entry(1_900_000_050_000L, "c1", TimerKind.RETRY, 42),
         new DeadlineIndex.Entry(1_900_000_100_000L, "c1", TimerKind.EXPIRE, 42));
-  }
-
-  @Test
-  void connectionStateRoundTrips() {
-    Connection c = connection();
-    assertThat(ConnectionSerde.decode(ConnectionSerde.encode(c))).isEqualTo(c);
-  }
-
-  private static Connection connection() {
-    Connection.Builder b = new Connection.Builder();
-    b.connectionId = "c1";
-    b.tenantId = null;
-    b.provider = "linkedin";
-    b.accountId = "urn:li:person:1";
-    b.generation = 42;
-    b.generationStartedAt = 1_900_000_000_000L;
-    b.credentials = new SealedCredentials("123", ByteBuffer.wrap(new byte[] {1, 2, 3}), false);
-    b.expiresAt = 1_900_000_100_000L;
-    b.refreshTokenExpiresAt = null;
-    b.lastRefreshedAt = 1_899_000_000_000L;
-    b.state = ConnectionState.DEGRADED;
-    b.failure = "timeout";
-    b.attempt = 2;
-    b.outstandingCommandId = null;
-    b.retryAt = 1_900_000_050_000L;
-    b.fired = TimerKind.REFRESH.bit();
-    b.refreshTokenFired = TimerKind.REFRESH_TOKEN_WARN.bit();
-    b.recentEventIds = List.of("e1", "e2");
-    b.timers = List.of(new Timer(TimerKind.RETRY, 1_900_000_050_000L), new Timer(TimerKind.EXPIRE, 1_900_000_100_000L));
-    return b.build();
   }
 }
