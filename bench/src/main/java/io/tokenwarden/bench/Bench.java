@@ -91,7 +91,10 @@ public final class Bench {
     }
     try {
       String b = bootstrap;
-      guard("warm-up", "tokenwarden", () -> warmUp(b));
+      if (p.runs("raw") || p.runs("ingest") || p.runs("burst") || p.runs("steady") || p.runs("scale")
+          || p.runs("restore") || p.runs("memory") || p.runs("naive-scan")) {
+        guard("warm-up", "tokenwarden", () -> warmUp(b));
+      }
       if (p.runs("raw")) {
         guard("raw", "plain clients", () -> raw(b));
       }
@@ -145,8 +148,9 @@ public final class Bench {
   // ---------------------------------------------------------------- raw
 
   /**
-   * Plain clients, tried a second time on a new topic if the first try's producer fails: once in a few runs,
-   * right after the warm-up, the embedded broker answered the idempotent producer with OutOfOrderSequence.
+   * Plain clients, tried a second time on a new topic if the first try's producer fails: in three of seven
+   * runs, right after the warm-up, the embedded broker's answers to the idempotent producer timed out (once
+   * with OutOfOrderSequence). Run after an unmeasured raw pass instead, it failed too; the cause is not found.
    */
   private void raw(String bootstrap) throws Exception {
     try {
