@@ -529,7 +529,15 @@ public final class Bench {
           return;
         }
         had = size;
-        scale.add(scalePoint(s, "s" + k, streamIngestRate, t));
+        try {
+          scale.add(scalePoint(s, "s" + k, streamIngestRate, t));
+        } catch (IllegalStateException stalled) {
+          // The deadlines of the scale point are ingested on top of the tracked ones, and may stall the same way.
+          add(Result.of("scale", s.name(), String.format("stalled with %,d tracked", s.tracked()),
+              "ingested all " + String.format("%,d", size) + " tracked, then the scale point's own deadlines stalled:"
+                  + " " + stalled.getMessage() + "; steady and burst not run"));
+          return;
+        }
       }
       scaleResult("naive-scan 1 thread", scale, "naive");
       steady(s, "st", streamIngestRate, t, "steady.naive");
