@@ -91,12 +91,13 @@ public final class Bench {
     }
     try {
       String b = bootstrap;
-      if (p.runs("raw") || p.runs("ingest") || p.runs("burst") || p.runs("steady") || p.runs("scale")
-          || p.runs("restore") || p.runs("memory") || p.runs("naive-scan")) {
-        guard("warm-up", "tokenwarden", () -> warmUp(b));
-      }
+      // raw first: run after the warm-up, its producer timed out on the embedded broker in four of nine runs.
       if (p.runs("raw")) {
         guard("raw", "plain clients", () -> raw(b));
+      }
+      if (p.runs("ingest") || p.runs("burst") || p.runs("steady") || p.runs("scale") || p.runs("restore")
+          || p.runs("memory") || p.runs("naive-scan")) {
+        guard("warm-up", "tokenwarden", () -> warmUp(b));
       }
       if (p.runs("ingest") || p.runs("burst") || p.runs("steady") || p.runs("scale") || p.runs("restore")
           || p.runs("memory")) {
