@@ -43,6 +43,35 @@ class OpsServerTest {
   }
 
   @Test
+  void mountedRoutesShareThePortAndEveryAnsweredRequestIsTimedByRouteAndStatus() throws Exception {
+    var registry = OpsMetrics.newRegistry("test-app");
+    HttpRoutes hello = (vertx, router) -> router.get("/hello/:name").handler(OpsServer.named("/hello/{name}"))
+        .handler(ctx -> ctx.response().end("hi " + ctx.pathParam("name")));
+    try (OpsServer server = OpsServer.start(0, registry, () -> Health.Status.up("ok"), () -> Health.Status.up("ok"),
+        java.util.List.of(hello))) {
+      assertThat(get(server.port(), "/hello/ann").body()).isEqualTo("hi ann");
+      assertThat(get(server.port(), "/hello/bob").statusCode()).isEqualTo(200);
+      assertThat(get(server.port(), "/nope").statusCode()).isEqualTo(404);
+      String metrics = get(server.port(), "/metrics").body();
+      assertThat(metrics).contains(
+          "tokenwarden_http_requests_seconds_count{application=\"test-app\",method=\"GET\",route=\"/hello/{name}\",status=\"200\"} 2",
+          "route=\"unmatched\",status=\"404\"} 1");
+    }
+  }
+
+  @Test
+  void anOverlongRequestLineOrHeaderIsRefusedBeforeAnyHandler() throws Exception {
+    var registry = OpsMetrics.newRegistry("test-app");
+    try (OpsServer server = OpsServer.start(0, registry, () -> Health.Status.up("ok"), () -> Health.Status.up("ok"))) {
+      var longPath = get(server.port(), "/health/live?x=" + "a".repeat(OpsServer.MAX_REQUEST_LINE));
+      assertThat(longPath.statusCode()).isEqualTo(414);
+      var bigHeader = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + "/health/live"))
+          .header("X-Big", "b".repeat(OpsServer.MAX_HEADER_SIZE)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(bigHeader.statusCode()).isEqualTo(431);
+    }
+  }
+
+  @Test
   void aThrowingCheckIsDownNotAServerError() throws Exception {
     var registry = OpsMetrics.newRegistry("test-app");
     try (OpsServer server = OpsServer.start(0, registry, () -> {
