@@ -1,5 +1,6 @@
 package io.tokenwarden.cli;
 
+import io.tokenwarden.gateway.auth.TokenMinter;
 import io.tokenwarden.producer.IssuedToken;
 import io.tokenwarden.producer.TokenEventPublisher;
 import io.tokenwarden.runtime.config.Env;
@@ -35,6 +36,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--duration", description = "Stop after this ISO-8601 duration (default: run until Ctrl-C).")
   Duration duration;
 
+  /** The tenant of the sample connections. */
+  static final String DEMO_TENANT = "demo-workspace";
+
   private final AtomicBoolean stopped = new AtomicBoolean();
 
   /**
@@ -68,7 +72,8 @@ final class DemoCommand implements Callable<Integer> {
       }
     }, "demo-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    out.println("starting the sandbox OAuth2 provider, the embedded Kafka broker, the expiry stream and the worker...");
+    out.println("starting the sandbox OAuth2 provider, the embedded Kafka broker, the expiry stream, the worker"
+        + " and the status gateway...");
     out.flush();
     try (SandboxProvider sandbox = SandboxProvider.start()) {
       Map<String, String> defaults = new HashMap<>(demoDefaults(dataDir));
@@ -91,7 +96,10 @@ final class DemoCommand implements Callable<Integer> {
     Instant deadline = duration == null ? Instant.MAX : Instant.now().plus(duration);
     deleteRecursively(Path.of(env.require("TOKENWARDEN_EXPIRY_STATE_DIR")));
 
-    try (RunCommand.Services services = RunCommand.Services.start(env, true, true, out)) {
+    try (RunCommand.Services services = RunCommand.Services.start(env, true, true, true, out)) {
+      String page = pageUrl(services);
+      out.println("status page of the demo tenant " + DEMO_TENANT + " (the token is in the #fragment, which the"
+          + " browser keeps to itself): " + page);
       try (var publisher = TokenEventPublisher.create(config, services.broker.bootstrapServers(), services.sealer,
           new Providers(env))) {
         for (IssuedToken sample : samples(Instant.now())) {
@@ -108,7 +116,7 @@ final class DemoCommand implements Callable<Integer> {
           + " (also: ./tokenwarden status --follow, in another terminal)");
       out.flush();
 
-      String footer = "metrics: http://localhost:" + services.ops.port() + "/metrics";
+      String footer = "status page: " + page + "\nmetrics: http://localhost:" + services.ops.port() + "/metrics";
       StatusBoard board = new StatusBoard(out, System.console() != null, footer);
       Thread follower = new Thread(() -> TopicTail.read(config, services.broker.bootstrapServers(),
           config.topics().status, true, stopped::get, r -> board.update(r.key(), r.value())), "demo-status");
@@ -122,6 +130,12 @@ final class DemoCommand implements Callable<Integer> {
       follower.join(5000);
     }
     return 0;
+  }
+
+  /** The page's address with a token of the demo tenant in its fragment, valid for 12 hours. */
+  static String pageUrl(RunCommand.Services services) {
+    String token = new TokenMinter(services.gateway.config).mint(DEMO_TENANT, "demo-user", Duration.ofHours(12));
+    return "http://localhost:" + services.ops.port() + "/#token=" + token;
   }
 
   private static String describe(io.tokenwarden.schema.TokenLifecycleEvent e) {
@@ -149,7 +163,7 @@ final class DemoCommand implements Callable<Integer> {
 
   private static IssuedToken sample(String connection, String provider, String account, String refreshToken,
       Instant expiresAt) {
-    return new IssuedToken(connection, Optional.of("demo-workspace"), provider, account,
+    return new IssuedToken(connection, Optional.of(DEMO_TENANT), provider, account,
         "demo-access-" + connection, Optional.ofNullable(refreshToken), "Bearer", Optional.ofNullable(expiresAt),
         Optional.empty(), List.of());
   }

@@ -19,19 +19,23 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code tokenwarden run [--stream] [--worker]}: the long-running services, until SIGTERM. */
+/** {@code tokenwarden run [--stream] [--worker] [--gateway]}: the long-running services, until SIGTERM. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-    description = "Run the expiry stream (--stream), the refresh worker (--worker), or both (no flag).")
+    description = "Run the expiry stream (--stream), the refresh worker (--worker), the status gateway (--gateway),"
+        + " or all three (no flag).")
 final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Option(names = "--stream", description = "Run the expiry stream.") boolean stream;
   @Option(names = "--worker", description = "Run the refresh worker.") boolean worker;
+  @Option(names = "--gateway", description = "Run the status gateway: API, event stream and status page.")
+  boolean gateway;
 
   @Override
   public Integer call() throws Exception {
     Env env = CliContext.env(spec);
-    boolean both = !stream && !worker;
-    Services services = Services.start(env, both || stream, both || worker, spec.commandLine().getOut());
+    boolean all = !stream && !worker && !gateway;
+    Services services = Services.start(env, all || stream, all || worker, all || gateway,
+        spec.commandLine().getOut());
     CountDownLatch closed = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       services.close();
@@ -49,29 +53,37 @@ final class RunCommand implements Callable<Integer> {
     return code;
   }
 
-  /** The services of one process, their meters and their ops endpoint. */
+  /** The services of one process, their meters and their HTTP server. */
   static final class Services implements AutoCloseable {
     final Broker broker;
     final PrometheusMeterRegistry registry;
     final StreamService stream;
     final WorkerService worker;
+    final GatewayService gateway;
     /** Seals and opens credentials; loaded only when the worker runs. */
     final CredentialSealer sealer;
     final OpsServer ops;
     final Duration closeTimeout;
 
     private Services(Broker broker, PrometheusMeterRegistry registry, StreamService stream, WorkerService worker,
-        CredentialSealer sealer, OpsServer ops, Duration closeTimeout) {
+        GatewayService gateway, CredentialSealer sealer, OpsServer ops, Duration closeTimeout) {
       this.sealer = sealer;
       this.broker = broker;
       this.registry = registry;
       this.stream = stream;
       this.worker = worker;
+      this.gateway = gateway;
       this.ops = ops;
       this.closeTimeout = closeTimeout;
     }
 
+    /** The stream and the worker as chosen, without the gateway. */
     static Services start(Env env, boolean runStream, boolean runWorker, PrintWriter out) throws Exception {
+      return start(env, runStream, runWorker, false, out);
+    }
+
+    static Services start(Env env, boolean runStream, boolean runWorker, boolean runGateway, PrintWriter out)
+        throws Exception {
       TokenwardenConfig config = TokenwardenConfig.from(env);
       Duration closeTimeout = env.getDuration("TOKENWARDEN_CLOSE_TIMEOUT", Duration.ofSeconds(30));
       int port = env.getInt("TOKENWARDEN_HTTP_PORT", 8080);
@@ -79,7 +91,9 @@ final class RunCommand implements Callable<Integer> {
       if (broker.embedded() || config.local()) {
         broker.ensureTopics();
       }
-      String application = runStream && runWorker ? "tokenwarden" : runStream ? "tokenwarden-stream" : "tokenwarden-worker";
+      int count = (runStream ? 1 : 0) + (runWorker ? 1 : 0) + (runGateway ? 1 : 0);
+      String application = count > 1 ? "tokenwarden" : runStream ? "tokenwarden-stream"
+          : runWorker ? "tokenwarden-worker" : "tokenwarden-gateway";
       PrometheusMeterRegistry registry = OpsMetrics.newRegistry(application);
       StreamService stream = runStream ? new StreamService(env, config, broker.bootstrapServers(), registry) : null;
       WorkerService worker = null;
@@ -98,14 +112,26 @@ final class RunCommand implements Callable<Integer> {
         live.add(worker.live());
         ready.add(worker.ready());
       }
-      OpsServer ops = OpsServer.start(port, registry, Health.all(live), Health.all(ready));
+      GatewayService gateway = runGateway ? new GatewayService(env, config, broker.bootstrapServers(), registry) : null;
+      if (gateway != null) {
+        live.add(gateway.live());
+        ready.add(gateway.ready());
+      }
+      OpsServer ops = OpsServer.start(port, registry, Health.all(live), Health.all(ready),
+          gateway == null ? List.of() : List.of(gateway.routes()));
       if (stream != null) {
         stream.start();
       }
+      if (gateway != null) {
+        gateway.start();
+      }
       out.println("kafka: " + broker.bootstrapServers() + (broker.embedded() ? " (embedded)" : ""));
       out.println("metrics: http://localhost:" + ops.port() + "/metrics  health: /health/live /health/ready");
+      if (gateway != null) {
+        out.println("status page: http://localhost:" + ops.port() + "/  API: /v1  OpenAPI: /openapi.json");
+      }
       out.flush();
-      return new Services(broker, registry, stream, worker, sealer, ops, closeTimeout);
+      return new Services(broker, registry, stream, worker, gateway, sealer, ops, closeTimeout);
     }
 
     /** Blocks until a service fails; returns the exit code (non-zero). */
@@ -135,7 +161,11 @@ final class RunCommand implements Callable<Integer> {
         return;
       }
       closed = true;
-      // The worker first: it stops taking commands the stream would still be producing results for.
+      // The gateway first: its clients are told to reconnect elsewhere while the rest still runs.
+      if (gateway != null) {
+        gateway.close();
+      }
+      // The worker next: it stops taking commands the stream would still be producing results for.
       if (worker != null) {
         worker.close(closeTimeout);
       }

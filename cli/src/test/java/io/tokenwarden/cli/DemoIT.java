@@ -21,7 +21,8 @@ class DemoIT {
         .contains("(embedded)")
         .contains("metrics: http://localhost:")
         .contains("read back from tokens.lifecycle")
-        .contains("demo stopped; nothing left running");
+        .contains("demo stopped; nothing left running")
+        .containsPattern("status page of the demo tenant demo-workspace .*: http://localhost:\\d+/#token=[\\w-]+\\.[\\w-]+\\.[\\w-]+");
     for (var sample : DemoCommand.samples(java.time.Instant.now())) {
       assertThat(run.out()).contains(sample.connectionId()).doesNotContain(sample.accessToken());
     }

@@ -58,8 +58,24 @@ public final class TokenEventPublisher implements AutoCloseable {
         new EventValidator(providers, config.clockSkew()), Clock.systemUTC());
   }
 
+  /**
+   * A publisher of requests only (revoked, removed, refresh requested), which carry no credentials: it needs
+   * no keyset, and {@link #issued} refuses. The status gateway's refresh icon uses it.
+   */
+  public static TokenEventPublisher forRequests(TokenwardenConfig config, String bootstrapServers,
+      Providers providers, String clientId) {
+    Map<String, Object> props = KafkaClients.durableProducer(config, bootstrapServers, clientId);
+    var topic = config.topics().lifecycle;
+    var producer = new KafkaProducer<>(props, topic.keySerde().serializer(), topic.valueSerde().serializer());
+    return new TokenEventPublisher(producer, config.topics(), null,
+        new EventValidator(providers, config.clockSkew()), Clock.systemUTC());
+  }
+
   /** A user connected or reconnected: publishes {@code TokenIssued} with sealed credentials. */
   public CompletableFuture<RecordMetadata> issued(IssuedToken token) {
+    if (sealer == null) {
+      throw new IllegalStateException("this publisher has no keyset: it publishes requests only");
+    }
     Instant now = clock.instant();
     validator.validate(token, now);
     var credentials = new TokenCredentials(token.accessToken(), token.refreshToken(), token.tokenType(), Map.of());

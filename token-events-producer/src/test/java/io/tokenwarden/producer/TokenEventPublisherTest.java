@@ -105,6 +105,18 @@ class TokenEventPublisherTest {
   }
 
   @Test
+  void aPublisherWithoutAKeysetPublishesRequestsButRefusesCredentials() throws Exception {
+    var requestsOnly = new TokenEventPublisher(producer, topics, null,
+        new EventValidator(providers, Duration.ofMinutes(1)), Clock.fixed(NOW, ZoneOffset.UTC));
+    requestsOnly.refreshRequested("c1", "alice").get();
+    assertThat(producer.history()).extracting(r -> (Object) r.value().getPayload().getClass())
+        .containsExactly(RefreshRequested.class);
+    assertThatThrownBy(() -> requestsOnly.issued(token("c2", "x", NOW.plusSeconds(60))))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("no keyset");
+    assertThat(producer.history()).hasSize(1);
+  }
+
+  @Test
   void toStringHidesTokens() {
     assertThat(token("c", "x", null).toString()).doesNotContain("at-123").doesNotContain("rt-456");
   }
