@@ -339,7 +339,7 @@ public final class GatewayRoutes implements HttpRoutes {
     OpsServer.untimed(ctx);
     Optional<long[]> from = lastEventId == null ? Optional.empty()
         : EventPosition.parse(lastEventId, idx.epoch(), idx.partitions());
-    SseSession session = new SseSession(ctx.vertx(), ctx.response(), tenant, idx, metrics, config.clientQueue(),
+    SseSession session = new SseSession(ctx.vertx(), ctx.request(), tenant, idx, metrics, config.clientQueue(),
         config.clientBufferBytes(), from.orElse(null));
     sessions.add(session);
     ctx.response().endHandler(v -> sessions.remove(session));

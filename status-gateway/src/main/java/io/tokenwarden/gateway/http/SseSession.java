@@ -10,6 +10,7 @@ import io.tokenwarden.runtime.ops.OpsServer;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,6 +42,7 @@ final class SseSession implements StatusSubscriber {
 
   private final Vertx vertx;
   private final Context context;
+  private final HttpServerRequest request;
   private final HttpServerResponse response;
   private final String tenant;
   private final StatusIndex index;
@@ -60,17 +62,18 @@ final class SseSession implements StatusSubscriber {
   private long heartbeatTimer = -1;
   private long expiryTimer = -1;
 
-  SseSession(Vertx vertx, HttpServerResponse response, String tenant, StatusIndex index, GatewayMetrics metrics,
+  SseSession(Vertx vertx, HttpServerRequest request, String tenant, StatusIndex index, GatewayMetrics metrics,
       int maxQueued, int bufferBytes, long[] resumeFrom) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
-    this.response = response;
+    this.request = request;
+    this.response = request.response();
     this.tenant = tenant;
     this.index = index;
     this.metrics = metrics;
     this.maxQueued = maxQueued;
     this.resumeFrom = resumeFrom;
-    response.setChunked(true)
+    this.response.setChunked(true)
         .putHeader("Content-Type", "text/event-stream; charset=utf-8")
         .putHeader("Cache-Control", "no-store")
         .putHeader("X-Accel-Buffering", "no")
@@ -220,13 +223,10 @@ final class SseSession implements StatusSubscriber {
     queue.clear();
     if (!reason.equals(CLIENT_CLOSED)) {
       response.write("event: bye\ndata: {\"reason\":\"" + reason + "\",\"message\":\"" + message(reason) + "\"}\n\n");
-      response.end();
-      // A client that reads nothing never lets the end through: cut it off.
-      vertx.setTimer(CLOSE_GRACE_MS, id -> {
-        if (!response.closed()) {
-          response.reset();
-        }
-      });
+      // Close the connection once the end is sent, so the client reconnects (perhaps to another replica); a
+      // client that reads nothing never lets the end through, so it is cut off after a grace period.
+      response.end().onComplete(done -> request.connection().close());
+      vertx.setTimer(CLOSE_GRACE_MS, id -> request.connection().close());
     }
   }
 

@@ -54,10 +54,15 @@ public final class StatusWording {
       case EXPIRING -> v.attention()
           ? "The " + p + " token expires soon and cannot be renewed automatically: reconnect the account."
           : "The " + p + " token expires soon; it will be renewed automatically.";
-      case DEGRADED -> "Renewing the " + p + " token failed for now" + code(reason) + "; retrying automatically.";
-      case REFRESHING -> "Renewing the " + p + " token.";
-      case CONNECTED -> v.attention() ? "The " + p + " account needs attention: reconnect the account." : null;
+      case DEGRADED -> v.attention() ? needsAttention(p)
+          : "Renewing the " + p + " token failed for now" + code(reason) + "; retrying automatically.";
+      case REFRESHING -> v.attention() ? needsAttention(p) : "Renewing the " + p + " token.";
+      case CONNECTED -> v.attention() ? needsAttention(p) : null;
     };
+  }
+
+  private static String needsAttention(String provider) {
+    return "The " + provider + " account needs attention: reconnect the account.";
   }
 
   private static String code(String reason) {
