@@ -110,6 +110,9 @@ public final class Bench {
       if (p.runs("pg-poll")) {
         guard("steady", "pg-poll", this::pg);
       }
+      if (p.runs("gateway")) {
+        guard("gateway", "tokenwarden gateway", () -> GatewayBench.run(b, p, out).forEach(this::add));
+      }
     } finally {
       if (embedded != null) {
         embedded.close();
@@ -479,12 +482,12 @@ public final class Bench {
     }
   }
 
-  private static String javaBin() {
+  static String javaBin() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   /** The class path of this JVM, also when run from a class loader such as exec:java's. */
-  private static String classpath() {
+  static String classpath() {
     if (Bench.class.getClassLoader() instanceof URLClassLoader u) {
       return Arrays.stream(u.getURLs()).map(url -> {
         try {

@@ -23,7 +23,7 @@ public final class BenchCommand implements Callable<Integer> {
   String scale;
 
   @Option(names = "--only", split = ",", description = "Scenarios to run, of: raw, ingest, burst, steady, scale,"
-      + " restore, memory, worker, naive-scan, pg-poll.")
+      + " restore, memory, worker, naive-scan, pg-poll, gateway.")
   Set<String> only = new LinkedHashSet<>();
 
   @Option(names = "--results-dir", defaultValue = "bench/results", description = "Where the result file goes.")

@@ -54,7 +54,7 @@ public record BenchParams(
 
   /** Every scenario, in the order they run. */
   public static final List<String> SCENARIOS = List.of("raw", "ingest", "burst", "steady", "scale", "restore",
-      "memory", "worker", "naive-scan", "pg-poll");
+      "memory", "worker", "naive-scan", "pg-poll", "gateway");
 
   /** The defaults of a scale: {@code 10k}, {@code 100k}, {@code 1m} or {@code 10m}. */
   public static BenchParams forScale(String scale) {

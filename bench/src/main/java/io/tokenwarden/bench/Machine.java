@@ -56,6 +56,18 @@ record Machine(int cores, long memoryMb, String jvm, String os, String load) {
     return -1;
   }
 
+  /** User and system CPU time of a process in clock ticks (1/100 s on Linux), from {@code /proc}; -1 where unknown. */
+  static long cpuTicks(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      // The command name may hold spaces; fields count from after its closing parenthesis.
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /**
    * Waits until this process has used less than {@code share} of the machine's CPU for two seconds in a row,
    * or until {@code max} has passed, and returns how long it waited in ms. Background work left by a bulk load

@@ -134,7 +134,7 @@ final class DemoCommand implements Callable<Integer> {
 
   /** The page's address with a token of the demo tenant in its fragment, valid for 12 hours. */
   static String pageUrl(RunCommand.Services services) {
-    String token = new TokenMinter(services.gateway.config).mint(DEMO_TENANT, "demo-user", Duration.ofHours(12));
+    String token = new TokenMinter(services.gateway.config()).mint(DEMO_TENANT, "demo-user", Duration.ofHours(12));
     return "http://localhost:" + services.ops.port() + "/#token=" + token;
   }
 

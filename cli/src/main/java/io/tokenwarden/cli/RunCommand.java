@@ -1,6 +1,7 @@
 package io.tokenwarden.cli;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tokenwarden.gateway.StatusGateway;
 import io.tokenwarden.runtime.config.Env;
 import io.tokenwarden.runtime.config.TokenwardenConfig;
 import io.tokenwarden.runtime.ops.Health;
@@ -59,14 +60,14 @@ final class RunCommand implements Callable<Integer> {
     final PrometheusMeterRegistry registry;
     final StreamService stream;
     final WorkerService worker;
-    final GatewayService gateway;
+    final StatusGateway gateway;
     /** Seals and opens credentials; loaded only when the worker runs. */
     final CredentialSealer sealer;
     final OpsServer ops;
     final Duration closeTimeout;
 
     private Services(Broker broker, PrometheusMeterRegistry registry, StreamService stream, WorkerService worker,
-        GatewayService gateway, CredentialSealer sealer, OpsServer ops, Duration closeTimeout) {
+        StatusGateway gateway, CredentialSealer sealer, OpsServer ops, Duration closeTimeout) {
       this.sealer = sealer;
       this.broker = broker;
       this.registry = registry;
@@ -112,7 +113,7 @@ final class RunCommand implements Callable<Integer> {
         live.add(worker.live());
         ready.add(worker.ready());
       }
-      GatewayService gateway = runGateway ? new GatewayService(env, config, broker.bootstrapServers(), registry) : null;
+      StatusGateway gateway = runGateway ? StatusGateway.create(env, config, broker.bootstrapServers(), registry) : null;
       if (gateway != null) {
         live.add(gateway.live());
         ready.add(gateway.ready());

@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole system in one process on the real broker, as {@code ./tokenwarden run} runs it: expiry stream,
- * refresh worker, ops endpoint, and a real OAuth2 server as the provider. One story is played once; each test
+ * refresh worker, status gateway, HTTP endpoint, and a real OAuth2 server as the provider. One story is played once; each test
  * checks one thing users or operators see.
  */
 class SystemIT {
@@ -88,7 +88,8 @@ class SystemIT {
     vars.putAll(Map.of(
         "TOKENWARDEN_PUNCTUATE_INTERVAL", "PT0.5S",
         "KAFKA_COMMIT_INTERVAL_MS", "200",
-        "TOKENWARDEN_POLICY_FACEBOOK_WARN_BEFORE", "PT3S"));
+        "TOKENWARDEN_POLICY_FACEBOOK_WARN_BEFORE", "PT3S",
+        "TOKENWARDEN_GATEWAY_JWT_SECRET", "system-it-gateway-secret-0123456789abcdef"));
     Env env = Env.of(vars);
     TokenwardenConfig config = TokenwardenConfig.from(env);
     topics = config.topics();
@@ -98,7 +99,7 @@ class SystemIT {
     sealer = new CredentialSealer(Keysets.load(env, dataDir, false));
 
     logs = new LogCapture();
-    services = RunCommand.Services.start(env, true, true, new PrintWriter(new StringWriter()));
+    services = RunCommand.Services.start(env, true, true, true, new PrintWriter(new StringWriter()));
     publishedAt = Instant.now();
     try (var publisher = TokenEventPublisher.create(config, bootstrap, sealer, new Providers(env))) {
       publisher.issued(token("sys-renew", SandboxProvider.RENEWS, RENEW_ACCESS, RENEW_REFRESH, 25)).get(30, TimeUnit.SECONDS);

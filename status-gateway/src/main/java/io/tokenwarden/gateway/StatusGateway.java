@@ -12,7 +12,11 @@ import io.tokenwarden.gateway.index.StatusIndex;
 import io.tokenwarden.runtime.ops.Health;
 import io.tokenwarden.runtime.ops.HttpRoutes;
 import io.tokenwarden.stream.policy.ExpiryPolicies;
+import io.tokenwarden.producer.TokenEventPublisher;
 import io.tokenwarden.runtime.config.Env;
+import io.tokenwarden.runtime.config.KafkaClients;
+import io.tokenwarden.runtime.config.TokenwardenConfig;
+import io.tokenwarden.runtime.provider.Providers;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -24,14 +28,38 @@ import java.util.Map;
  */
 public final class StatusGateway implements AutoCloseable {
 
+  private final GatewayConfig config;
   private final StatusFeed feed;
   private final GatewayRoutes routes;
   private final GatewayMetrics metrics;
+  private final AutoCloseable owned;
 
-  private StatusGateway(StatusFeed feed, GatewayRoutes routes, GatewayMetrics metrics) {
+  private StatusGateway(GatewayConfig config, StatusFeed feed, GatewayRoutes routes, GatewayMetrics metrics,
+      AutoCloseable owned) {
+    this.config = config;
     this.feed = feed;
     this.routes = routes;
     this.metrics = metrics;
+    this.owned = owned;
+  }
+
+  /**
+   * The gateway of a Tokenwarden process: settings from {@code TOKENWARDEN_GATEWAY_*} (a local process may use a
+   * generated JWT secret), and its own publisher for the refresh icon, which needs no keyset.
+   */
+  public static StatusGateway create(Env env, TokenwardenConfig config, String bootstrapServers,
+      MeterRegistry registry) {
+    GatewayConfig gateway = GatewayConfig.from(env, config.dataDir(), config.local());
+    TokenEventPublisher requests = TokenEventPublisher.forRequests(config, bootstrapServers, new Providers(env),
+        "tokenwarden-gateway");
+    try {
+      StatusGateway g = create(gateway, env, config.topics(), KafkaClients.base(config, bootstrapServers),
+          requests::refreshRequested, registry);
+      return new StatusGateway(g.config, g.feed, g.routes, g.metrics, requests);
+    } catch (RuntimeException e) {
+      requests.close();
+      throw e;
+    }
   }
 
   /**
@@ -48,7 +76,12 @@ public final class StatusGateway implements AutoCloseable {
     GatewayMetrics metrics = new GatewayMetrics(registry);
     GatewayRoutes routes = new GatewayRoutes(config, feed::index, new TokenVerifier(config),
         new SseTickets(config.ticketKey(), config.ticketTtl(), Clock.systemUTC()), refreshes, metrics);
-    return new StatusGateway(feed, routes, metrics);
+    return new StatusGateway(config, feed, routes, metrics, null);
+  }
+
+  /** The settings, for minting tokens with the gateway's own secret (the demo). */
+  public GatewayConfig config() {
+    return config;
   }
 
   /** The API, event stream and page, to mount on the process's HTTP server. */
@@ -91,5 +124,12 @@ public final class StatusGateway implements AutoCloseable {
   public void close() {
     routes.closeStreams();
     feed.close();
+    if (owned != null) {
+      try {
+        owned.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot close the refresh publisher: " + e.getMessage(), e);
+      }
+    }
   }
 }

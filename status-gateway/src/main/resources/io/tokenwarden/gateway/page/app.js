@@ -204,7 +204,8 @@
       button.className = 'refresh';
       button.textContent = 'Refresh';
       button.setAttribute('aria-label', 'Refresh the ' + s.providerName + ' token of ' + s.accountId);
-      button.disabled = s.state === 'REFRESHING';
+      // aria-disabled rather than disabled: the button keeps keyboard focus while the renewal runs.
+      button.setAttribute('aria-disabled', String(s.state === 'REFRESHING'));
       button.addEventListener('click', () => refresh(s, button));
       actions.appendChild(button);
     }
@@ -212,7 +213,10 @@
   }
 
   async function refresh(s, button) {
-    button.disabled = true;
+    if (button.getAttribute('aria-disabled') === 'true') {
+      return;
+    }
+    button.setAttribute('aria-disabled', 'true');
     button.textContent = 'Requested';
     let ok = false;
     try {
@@ -228,7 +232,7 @@
     announce(ok ? 'Refresh requested for ' + s.providerName + ' ' + s.accountId
       : 'The refresh could not be requested; try again');
     if (!ok) {
-      button.disabled = false;
+      button.setAttribute('aria-disabled', 'false');
       button.textContent = 'Refresh';
     }
   }
@@ -266,6 +270,24 @@
         $('token-input').value = '';
         $('signin').hidden = true;
         token = value;
+        connect();
+      }
+    });
+    // A link with another token (another tenant) opened over this page: start over with it.
+    window.addEventListener('hashchange', () => {
+      const next = readToken();
+      if (next && next !== token) {
+        token = next;
+        if (source) {
+          source.close();
+          source = null;
+        }
+        // Nothing of the previous tenant may stay on the page, announcements included.
+        rows.clear();
+        lastEventId = null;
+        announce('');
+        render();
+        $('signin').hidden = true;
         connect();
       }
     });
