@@ -32,12 +32,12 @@ JAR = "cli/target/tokenwarden.jar"
 LIB = "cli/target/lib/"
 HTTP_PORT = "8080"
 RUNBOOK_BASE = "https://github.com/tokenwarden/tokenwarden/blob/main/README.md#runbook-"
-JOBS = {"tokenwarden-stream", "tokenwarden-worker"}
+JOBS = {"tokenwarden-stream", "tokenwarden-worker", "tokenwarden-gateway"}
 PROVIDERS = ["X", "TIKTOK", "PINTEREST", "YOUTUBE", "LINKEDIN", "INSTAGRAM"]
 REQUIRED_ALERTS = [
     "TokenwardenRefreshFailureRateHigh", "TokenwardenProviderMisconfigured", "TokenwardenProviderCircuitOpen",
     "TokenwardenNeedsReconnectSurge", "TokenwardenTimerLagHigh", "TokenwardenStreamNotRunning",
-    "TokenwardenWorkerNotConsuming", "TokenwardenDeadLetters",
+    "TokenwardenWorkerNotConsuming", "TokenwardenDeadLetters", "TokenwardenGatewayLagging",
 ]
 # A metric of each dashboard topic that the issue asks for.
 DASHBOARD_METRICS = [
@@ -45,6 +45,9 @@ DASHBOARD_METRICS = [
     "tokenwarden_refresh_duration_seconds_bucket", "tokenwarden_timer_lag_seconds_bucket",
     "tokenwarden_stream_state", "kafka_stream_thread_process_rate",
     "kafka_consumer_fetch_manager_records_lag_max", "tokenwarden_dead_letters_total",
+    "tokenwarden_gateway_sse_clients", "tokenwarden_gateway_sse_events_total",
+    "tokenwarden_gateway_sse_disconnects_total", "tokenwarden_gateway_status_lag_records",
+    "tokenwarden_http_requests_seconds_bucket",
 ]
 # Series Prometheus makes itself; a running instance's /metrics does not have them.
 SYNTHETIC = {"up", "ALERTS", "ALERTS_FOR_STATE", "scrape_duration_seconds", "scrape_samples_scraped"}
@@ -369,7 +372,7 @@ def check_compose(r, dockerfiles):
     compose = load_yaml(COMPOSE)
     services = compose.get("services", {})
     compose_dir = os.path.dirname(COMPOSE)
-    stream_services, worker_services = [], []
+    stream_services, worker_services, gateway_services = [], [], []
     for name, svc in services.items():
         build = svc.get("build")
         if build:
@@ -383,6 +386,8 @@ def check_compose(r, dockerfiles):
             stream_services.append(name)
         if command[:2] == ["run", "--worker"]:
             worker_services.append(name)
+        if command[:2] == ["run", "--gateway"]:
+            gateway_services.append(name)
         for vol in svc.get("volumes", []):
             src = vol.split(":")[0]
             if src.startswith("."):
@@ -400,8 +405,9 @@ def check_compose(r, dockerfiles):
 
     r.check(len(stream_services) >= 2, f"compose: at least 2 stream instances, found {stream_services}")
     r.check(len(worker_services) >= 1, "compose: a worker service")
+    r.check(len(gateway_services) >= 1, "compose: a status gateway service")
     state_volumes = []
-    for name in stream_services + worker_services:
+    for name in stream_services + worker_services + gateway_services:
         svc = services[name]
         env = env_dict(svc.get("environment"))
         r.check(env.get("TOKENWARDEN_HTTP_PORT") == HTTP_PORT, f"compose {name}: TOKENWARDEN_HTTP_PORT={HTTP_PORT}")
@@ -445,7 +451,7 @@ def check_compose(r, dockerfiles):
                 if r.check(re.match(r"^[A-Z][A-Z0-9_]*=", line), f".env.example: not KEY=value: {line.strip()}"):
                     k, v = line.rstrip("\n").split("=", 1)
                     keys[k] = v
-    needed = ["TOKENWARDEN_KEYSET"] + [f"TOKENWARDEN_PROVIDER_{p}_CLIENT_{s}" for p in PROVIDERS for s in ("ID", "SECRET")]
+    needed = ["TOKENWARDEN_KEYSET", "TOKENWARDEN_GATEWAY_JWT_SECRET", "TOKENWARDEN_GATEWAY_TICKET_SECRET"] + [f"TOKENWARDEN_PROVIDER_{p}_CLIENT_{s}" for p in PROVIDERS for s in ("ID", "SECRET")]
     for k in needed:
         r.check(k in keys, f".env.example: missing {k}")
         r.check(keys.get(k, "") == "", f".env.example: {k} must be empty (no secret values)")
@@ -468,6 +474,7 @@ def check_compose(r, dockerfiles):
             r.check(job.get("metrics_path", "/metrics") == "/metrics", f"prometheus.yml {job['job_name']}: /metrics")
     expected = {f"{s}:{HTTP_PORT}": "tokenwarden-stream" for s in stream_services}
     expected.update({f"{s}:{HTTP_PORT}": "tokenwarden-worker" for s in worker_services})
+    expected.update({f"{s}:{HTTP_PORT}": "tokenwarden-gateway" for s in gateway_services})
     actual = {t: j for t, j in targets.items() if j in JOBS}
     r.check(actual == expected, f"prometheus.yml targets {actual} do not match the compose services {expected}")
 
@@ -533,6 +540,8 @@ def check_k8s(r):
     worker = workloads.get("tokenwarden-worker")
     r.check(stream is not None and stream["kind"] == "StatefulSet", "k8s: the stream must be a StatefulSet")
     r.check(worker is not None and worker["kind"] == "Deployment", "k8s: the worker must be a Deployment")
+    gateway = workloads.get("tokenwarden-gateway")
+    r.check(gateway is not None and gateway["kind"] == "Deployment", "k8s: the status gateway must be a Deployment")
 
     pod_labels = {}
     for name, w in workloads.items():
@@ -560,7 +569,13 @@ def check_k8s(r):
                     r.check("valueFrom" in e and "secretKeyRef" in e["valueFrom"],
                             f"{where}: {e['name']} must come from a secretKeyRef")
             keyset = env.get("TOKENWARDEN_KEYSET", {}).get("valueFrom", {}).get("secretKeyRef")
-            r.check(keyset is not None, f"{where}: TOKENWARDEN_KEYSET from a secretKeyRef")
+            if name == "tokenwarden-gateway":
+                # It never opens sealed credentials: no keyset, and a JWT secret or JWKS URL instead.
+                r.check("TOKENWARDEN_KEYSET" not in env, f"{where}: the gateway must not get the keyset")
+                r.check("TOKENWARDEN_GATEWAY_JWT_SECRET" in env or "TOKENWARDEN_GATEWAY_JWKS_URL" in config,
+                        f"{where}: TOKENWARDEN_GATEWAY_JWT_SECRET (secretKeyRef) or TOKENWARDEN_GATEWAY_JWKS_URL")
+            else:
+                r.check(keyset is not None, f"{where}: TOKENWARDEN_KEYSET from a secretKeyRef")
             r.check(any(ef.get("configMapRef", {}).get("name") in {cm["metadata"]["name"] for cm in by_kind.get("ConfigMap", [])}
                         for ef in c.get("envFrom", [])), f"{where}: envFrom the ConfigMap")
             if name == "tokenwarden-worker":
@@ -586,7 +601,7 @@ def check_k8s(r):
         r.check(len(matched) == 1, f"k8s Service {name}: selects {matched}, expected one workload")
         for p in svc["spec"]["ports"]:
             r.check(p.get("targetPort") in ("http", int(HTTP_PORT)), f"k8s Service {name}: targetPort must be http")
-    for w in ("tokenwarden-stream", "tokenwarden-worker"):
+    for w in ("tokenwarden-stream", "tokenwarden-worker", "tokenwarden-gateway"):
         r.check(any(all(pod_labels.get(w, {}).get(k) == v for k, v in s["spec"].get("selector", {}).items())
                     for s in by_kind.get("Service", [])), f"k8s: no Service for {w}")
     if stream:
@@ -599,7 +614,7 @@ def check_k8s(r):
         pm = monitors[0]["spec"]
         sel = pm["selector"]["matchLabels"]
         selected = {w for w, labels in pod_labels.items() if all(labels.get(k) == v for k, v in sel.items())}
-        r.check(selected == {"tokenwarden-stream", "tokenwarden-worker"}, f"k8s PodMonitor selects {selected}")
+        r.check(selected == JOBS, f"k8s PodMonitor selects {selected}")
         jobs = {pod_labels[w].get(pm.get("jobLabel")) for w in selected}
         r.check(jobs == JOBS, f"k8s PodMonitor: jobLabel must give the job names {sorted(JOBS)}, gives {jobs}")
         for ep in pm["podMetricsEndpoints"]:
@@ -700,7 +715,8 @@ def check(strict):
     dockerfiles = {}
 
     def dockerfile_checks():
-        for name, command in (("stream", ["run", "--stream"]), ("worker", ["run", "--worker"])):
+        for name, command in (("stream", ["run", "--stream"]), ("worker", ["run", "--worker"]),
+                              ("gateway", ["run", "--gateway"])):
             path = os.path.join(DEPLOY, "docker", f"{name}.Dockerfile")
             dockerfiles[path] = check_dockerfile(r, path, command)
 
