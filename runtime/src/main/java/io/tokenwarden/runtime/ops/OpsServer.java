@@ -82,6 +82,9 @@ public final class OpsServer implements AutoCloseable {
               .setMaxInitialLineLength(MAX_REQUEST_LINE)
               .setMaxHeaderSize(MAX_HEADER_SIZE)
               .setAcceptBacklog(4096)
+              // A connection with nothing read or written for a minute is closed; event streams write a
+              // heartbeat every 15 s.
+              .setIdleTimeout(60)
               // HTTP/1.1 only: browsers speak HTTP/2 only over TLS, which the ingress terminates, and the
               // limits above apply to HTTP/1.1.
               .setHttp2ClearTextEnabled(false)

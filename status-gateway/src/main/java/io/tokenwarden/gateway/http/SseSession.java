@@ -166,23 +166,18 @@ final class SseSession implements StatusSubscriber {
 
   /** The bytes of one event, or null when the client already has it (it resumed past it). */
   private byte[] frameBytes(Frame f) {
-    EventPosition id = f.id();
-    if (resumeFrom != null) {
-      if (f.offset() < resumeFrom[f.partition()]) {
-        return null;
-      }
-      EventPosition merged = id.max(resumeFrom);
-      if (merged.equals(id)) {
-        resumeFrom = null;
-      }
-      id = merged;
+    if (resumeFrom == null) {
+      return f.bytes();
     }
-    byte[] idLine = ("id: " + id.text() + "\n").getBytes(StandardCharsets.US_ASCII);
-    byte[] bytes = new byte[idLine.length + f.body().length + 1];
-    System.arraycopy(idLine, 0, bytes, 0, idLine.length);
-    System.arraycopy(f.body(), 0, bytes, idLine.length, f.body().length);
-    bytes[bytes.length - 1] = '\n';
-    return bytes;
+    if (f.offset() < resumeFrom[f.partition()]) {
+      return null;
+    }
+    EventPosition merged = f.id().max(resumeFrom);
+    if (merged.equals(f.id())) {
+      resumeFrom = null;
+      return f.bytes();
+    }
+    return Frame.withId(merged, f.body());
   }
 
   /**
