@@ -429,13 +429,7 @@ public final class Bench {
     a.pause();
     a.closeStream();
     Dirs.delete(a.stateDir());
-    Path settings = Files.createTempFile("tokenwarden-bench-child", ".properties");
-    Properties props = new Properties();
-    a.vars().forEach((k, v) -> props.setProperty("var." + k, v));
-    a.kafka().forEach((k, v) -> props.setProperty("kafka." + k, String.valueOf(v)));
-    try (Writer w = Files.newBufferedWriter(settings)) {
-      props.store(w, "bench restore");
-    }
+    Path settings = new ChildSettings(a.vars(), a.kafka()).write("bench restore");
     Path log = Files.createTempFile("tokenwarden-bench-child", ".log");
     long t0 = System.currentTimeMillis();
     Process child = new ProcessBuilder(javaBin(), "-Xmx1g", "-cp", classpath(), StreamChild.class.getName(),

@@ -31,7 +31,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
@@ -121,12 +120,7 @@ final class GatewayBench {
           "TOKENWARDEN_PARTITIONS", Integer.toString(p.partitions()),
           "TOKENWARDEN_DATA_DIR", dataDir.toString(),
           "TOKENWARDEN_GATEWAY_JWT_SECRET", SECRET);
-      Path settings = Files.createTempFile("tokenwarden-bench-gateway", ".properties");
-      Properties props = new Properties();
-      vars.forEach((k, v) -> props.setProperty("var." + k, v));
-      try (Writer w = Files.newBufferedWriter(settings)) {
-        props.store(w, "bench gateway");
-      }
+      Path settings = new ChildSettings(vars, Map.of()).write("bench gateway");
       Path log = Files.createTempFile("tokenwarden-bench-gateway", ".log");
       long started = System.currentTimeMillis();
       Process child = new ProcessBuilder(Bench.javaBin(), "-Xmx2g", "-cp", Bench.classpath(),

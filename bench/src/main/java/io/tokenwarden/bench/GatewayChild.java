@@ -8,15 +8,9 @@ import io.tokenwarden.runtime.ops.OpsMetrics;
 import io.tokenwarden.runtime.ops.OpsServer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.io.Reader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 
 /**
  * The status gateway alone in a JVM, as {@code tokenwarden run --gateway} composes it, so that its CPU, heap and
@@ -30,17 +24,7 @@ public final class GatewayChild {
 
   public static void main(String[] args) throws Exception {
     BenchCommand.quietLogs();
-    Properties settings = new Properties();
-    try (Reader r = Files.newBufferedReader(Path.of(args[0]))) {
-      settings.load(r);
-    }
-    Map<String, String> vars = new HashMap<>();
-    settings.stringPropertyNames().forEach(k -> {
-      if (k.startsWith("var.")) {
-        vars.put(k.substring(4), settings.getProperty(k));
-      }
-    });
-    Env env = Env.of(vars);
+    Env env = Env.of(ChildSettings.read(args[0]).vars());
     TokenwardenConfig config = TokenwardenConfig.from(env);
     PrometheusMeterRegistry registry = OpsMetrics.newRegistry("tokenwarden-gateway");
     StatusGateway gateway = StatusGateway.create(env, config, env.require("KAFKA_BOOTSTRAP_SERVERS"), registry);
@@ -55,11 +39,7 @@ public final class GatewayChild {
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (String line = in.readLine(); line != null && !line.equals("STOP"); line = in.readLine()) {
       if (line.equals("MEM")) {
-        for (int i = 0; i < 3; i++) {
-          System.gc();
-        }
-        var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-        System.out.println("MEM " + heap.getUsed() + " " + heap.getCommitted());
+        System.out.println(Machine.heapAfterGc());
       }
     }
     gateway.close();

@@ -56,6 +56,15 @@ record Machine(int cores, long memoryMb, String jvm, String os, String load) {
     return -1;
   }
 
+  /** {@code MEM <heap bytes used after GC> <committed>}, a child JVM's answer to {@code MEM}. */
+  static String heapAfterGc() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    return "MEM " + heap.getUsed() + " " + heap.getCommitted();
+  }
+
   /** User and system CPU time of a process in clock ticks (1/100 s on Linux), from {@code /proc}; -1 where unknown. */
   static long cpuTicks(long pid) {
     try {

@@ -6,15 +6,10 @@ import io.tokenwarden.stream.ExpiryConfig;
 import io.tokenwarden.stream.ExpiryStreamRunner;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.io.Reader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -28,19 +23,9 @@ public final class StreamChild {
 
   public static void main(String[] args) throws Exception {
     BenchCommand.quietLogs();
-    Properties settings = new Properties();
-    try (Reader r = Files.newBufferedReader(Path.of(args[0]))) {
-      settings.load(r);
-    }
-    Map<String, String> vars = new HashMap<>();
-    Map<String, Object> kafka = new HashMap<>();
-    settings.stringPropertyNames().forEach(k -> {
-      if (k.startsWith("var.")) {
-        vars.put(k.substring(4), settings.getProperty(k));
-      } else if (k.startsWith("kafka.")) {
-        kafka.put(k.substring(6), settings.getProperty(k));
-      }
-    });
+    ChildSettings settings = ChildSettings.read(args[0]);
+    Map<String, String> vars = settings.vars();
+    Map<String, Object> kafka = settings.kafka();
     Topics topics = Topics.create(vars.get("TOKENWARDEN_TOPIC_PREFIX"),
         Integer.parseInt(vars.get("TOKENWARDEN_PARTITIONS")));
     ExpiryStreamRunner runner = ExpiryStreamRunner.create(ExpiryConfig.of(vars), topics, kafka,
@@ -57,11 +42,7 @@ public final class StreamChild {
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (String line = in.readLine(); line != null && !line.equals("STOP"); line = in.readLine()) {
       if (line.equals("MEM")) {
-        for (int i = 0; i < 3; i++) {
-          System.gc();
-        }
-        var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-        System.out.println("MEM " + heap.getUsed() + " " + heap.getCommitted());
+        System.out.println(Machine.heapAfterGc());
       }
     }
     runner.close(Duration.ofSeconds(30));
