@@ -1,6 +1,8 @@
 package io.tokenwarden.gateway.auth;
 
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.source.ImmutableSecret;
 import com.nimbusds.jose.jwk.source.JWKSource;
@@ -51,6 +53,9 @@ public final class TokenVerifier {
       remoteKeys = true;
     }
     processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keys));
+    // Plain JWTs and OAuth 2.0 access tokens (RFC 9068, typ at+jwt), as identity providers issue them.
+    processor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT,
+        new JOSEObjectType("at+jwt"), null));
     JWTClaimsSet.Builder exact = new JWTClaimsSet.Builder();
     config.issuer().ifPresent(exact::issuer);
     Set<String> required = new HashSet<>(Set.of("exp", tenantClaim));

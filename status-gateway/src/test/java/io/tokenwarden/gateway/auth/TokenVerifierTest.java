@@ -77,6 +77,15 @@ class TokenVerifierTest {
       forged.sign(new RSASSASigner(stranger));
       assertThat(verifier.verify(r.serialize()).tenant()).isEqualTo("t1");
       assertThat(verifier.verify(e.serialize()).tenant()).isEqualTo("t1");
+      // An access token in the RFC 9068 profile (typ at+jwt) is a JWT too; another type is not.
+      SignedJWT at = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("ec-1")
+          .type(new com.nimbusds.jose.JOSEObjectType("at+jwt")).build(), claims);
+      at.sign(new ECDSASigner(ec));
+      assertThat(verifier.verify(at.serialize()).tenant()).isEqualTo("t1");
+      SignedJWT logout = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("ec-1")
+          .type(new com.nimbusds.jose.JOSEObjectType("logout+jwt")).build(), claims);
+      logout.sign(new ECDSASigner(ec));
+      assertThatThrownBy(() -> verifier.verify(logout.serialize())).isInstanceOf(Unauthorized.class);
       assertThatThrownBy(() -> verifier.verify(forged.serialize())).isInstanceOf(Unauthorized.class);
       // An HS256 token signed with the public key's bytes (the classic algorithm confusion) is refused.
       SignedJWT confused = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
