@@ -258,30 +258,39 @@ final class GatewayBench {
         });
   }
 
-  /** Parses complete events from the stream; true once the snapshot has arrived. */
+  /**
+   * Parses complete events from the stream; true once the snapshot has arrived. By index over the pending
+   * text, without copying each event: with 10,000 clients the parsing is the bench's own hot path.
+   */
   private boolean onData(StringBuilder pending, Buffer buf) {
     long now = System.currentTimeMillis();
-    pending.append(buf.toString(StandardCharsets.UTF_8));
+    // The events are ASCII but for ids and names in the data; Latin-1 decodes without a table look-up.
+    pending.append(buf.toString(StandardCharsets.ISO_8859_1));
     boolean snapshot = false;
+    int from = 0;
     int end;
-    while ((end = pending.indexOf("\n\n")) >= 0) {
-      String event = pending.substring(0, end);
-      pending.delete(0, end + 2);
-      if (event.contains("\nevent: status\n")) {
-        int at = event.indexOf("\"updatedAt\":\"");
-        if (at >= 0) {
-          int from = at + 13;
-          long produced = Instant.parse(event.substring(from, event.indexOf('"', from))).toEpochMilli();
-          latencyMs.incrementAndGet((int) Math.min(MAX_LATENCY_MS, Math.max(0, now - produced)));
-          received.incrementAndGet();
+    while ((end = pending.indexOf("\n\n", from)) >= 0) {
+      int type = pending.indexOf("event: ", from);
+      if (type >= 0 && type < end) {
+        type += 7;
+        if (pending.indexOf("status\n", type) == type) {
+          int at = pending.indexOf("\"updatedAt\":\"", type);
+          if (at >= 0 && at < end) {
+            int t = at + 13;
+            long produced = Instant.parse(pending.subSequence(t, pending.indexOf("\"", t))).toEpochMilli();
+            latencyMs.incrementAndGet((int) Math.min(MAX_LATENCY_MS, Math.max(0, now - produced)));
+            received.incrementAndGet();
+          }
+        } else if (pending.indexOf("snapshot\n", type) == type) {
+          connected.incrementAndGet();
+          snapshot = true;
+        } else if (pending.indexOf("bye\n", type) == type) {
+          error("disconnected by the gateway: " + pending.substring(type, end).replace('\n', ' '));
         }
-      } else if (event.contains("\nevent: snapshot\n")) {
-        connected.incrementAndGet();
-        snapshot = true;
-      } else if (event.contains("event: bye")) {
-        error("disconnected by the gateway: " + event.replace('\n', ' '));
       }
+      from = end + 2;
     }
+    pending.delete(0, from);
     return snapshot;
   }
 
