@@ -273,7 +273,7 @@ final class GatewayBench {
       int type = pending.indexOf("event: ", from);
       if (type >= 0 && type < end) {
         type += 7;
-        if (pending.indexOf("status\n", type) == type) {
+        if (startsWith(pending, "status\n", type)) {
           int at = pending.indexOf("\"updatedAt\":\"", type);
           if (at >= 0 && at < end) {
             int t = at + 13;
@@ -281,10 +281,10 @@ final class GatewayBench {
             latencyMs.incrementAndGet((int) Math.min(MAX_LATENCY_MS, Math.max(0, now - produced)));
             received.incrementAndGet();
           }
-        } else if (pending.indexOf("snapshot\n", type) == type) {
+        } else if (startsWith(pending, "snapshot\n", type)) {
           connected.incrementAndGet();
           snapshot = true;
-        } else if (pending.indexOf("bye\n", type) == type) {
+        } else if (startsWith(pending, "bye\n", type)) {
           error("disconnected by the gateway: " + pending.substring(type, end).replace('\n', ' '));
         }
       }
@@ -292,6 +292,18 @@ final class GatewayBench {
     }
     pending.delete(0, from);
     return snapshot;
+  }
+
+  private static boolean startsWith(StringBuilder text, String prefix, int at) {
+    if (at + prefix.length() > text.length()) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length(); i++) {
+      if (text.charAt(at + i) != prefix.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void error(String what) {
