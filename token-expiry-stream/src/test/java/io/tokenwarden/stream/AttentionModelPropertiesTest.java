@@ -39,7 +39,8 @@ import org.apache.kafka.streams.test.TestRecord;
  * looks at the state the stream emitted.
  *
  * <p>Besides the "!": every status record differs from the one before it in something a user sees, output
- * concerns only the current token, each token expires (the {@code EXPIRED} event) at most once, and a
+ * concerns only the current token, a token gets a second command only after the first was answered or its
+ * deadline passed, each token expires (the {@code EXPIRED} event) at most once, and a
  * refresh-token warning is raised at most once per refresh-token expiry.
  */
 class AttentionModelPropertiesTest {
@@ -121,6 +122,9 @@ class AttentionModelPropertiesTest {
   /** One token as the provider issued it. */
   record Token(String marker, Instant expiresAt) {}
 
+  /** How long the stream waits for an answer before it commands again: the default of the setting. */
+  private static final Duration COMMAND_TIMEOUT = ExpiryConfig.of(java.util.Map.of()).commandTimeout();
+
   /** The world around the stream, and the facts the oracle reads. */
   private static final class World {
     private static final String ID = "conn";
@@ -164,6 +168,13 @@ class AttentionModelPropertiesTest {
         assertThat(token).as("a command needs a connection").isNotNull();
         assertThat(marker(command.getCredentials())).as("commands refresh the current token")
             .isEqualTo(token.marker());
+        for (RefreshCommand open : unanswered) {
+          if (marker(open.getCredentials()).equals(token.marker())) {
+            assertThat(Duration.between(open.getRequestedAt(), command.getRequestedAt()))
+                .as("a second command for a token while %s is unanswered, before its deadline", open.getCommandId())
+                .isGreaterThanOrEqualTo(COMMAND_TIMEOUT);
+          }
+        }
         unanswered.add(command);
         latest = command;
         if (first == null) {
