@@ -149,10 +149,11 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
           // To the processing exception handler: dead-lettered as processing_error, and the task goes on.
           throw e;
         }
-        log.warn("the stored state of connection {} cannot be decoded ({}); a {} replaces it", id,
-            e.getClass().getSimpleName(), input.getClass().getSimpleName());
+        log.warn("the stored state of connection {} cannot be decoded ({}); the {} replaces it", id,
+            e.getClass().getSimpleName(), input instanceof Input.Issued ? "TokenIssued" : "ConnectionRemoved");
         if (input instanceof Input.Removed) {
-          connections.delete(id);
+          // Not delete(): it decodes the old value, and would throw again.
+          connections.put(id, null);
           context.forward(new Record<>(id, null, now), STATUS_SINK);
           return;
         }
@@ -248,7 +249,8 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
     Connection next = d.next();
     switch (d.store()) {
       case PUT -> connections.put(id, next);
-      case DELETE -> connections.delete(id);
+      // A null put deletes without decoding the old value, as delete() would.
+      case DELETE -> connections.put(id, null);
       case NONE -> { }
     }
     for (TokenExpiryEvent event : d.events()) {
