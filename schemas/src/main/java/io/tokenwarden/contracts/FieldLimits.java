@@ -23,6 +23,13 @@ public final class FieldLimits {
   public static final int KEY_ID = 64;
   /** {@code SealedCredentials.ciphertext}, in bytes: room for very large JWTs and a refresh token. */
   public static final int CIPHERTEXT_BYTES = 64 * 1024;
+  /**
+   * An access or refresh token before sealing (OAuth2 tokens are printable ASCII, one byte each): two of them,
+   * sealed, stay within {@link #CIPHERTEXT_BYTES}.
+   */
+  public static final int TOKEN = 16 * 1024;
+  /** A token type ({@code Bearer}) before sealing. */
+  public static final int TOKEN_TYPE = 64;
   /** Entries of {@code TokenIssued.scopes}. */
   public static final int SCOPES = 100;
   /** One entry of {@code TokenIssued.scopes}. */
