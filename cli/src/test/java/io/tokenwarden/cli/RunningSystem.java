@@ -1,5 +1,6 @@
 package io.tokenwarden.cli;
 
+import io.tokenwarden.contracts.Topic;
 import io.tokenwarden.contracts.Topics;
 import io.tokenwarden.embedded.SharedKafka;
 import io.tokenwarden.producer.TokenEventPublisher;
@@ -88,35 +89,28 @@ final class RunningSystem implements AutoCloseable {
 
   /** Every status record of {@code connection} so far, oldest first; null for a tombstone. */
   List<ConnectionStatus> statuses(String connection) {
-    List<ConnectionStatus> statuses = new ArrayList<>();
-    TopicTail.read(config, bootstrap, topics.status, false, () -> false, r -> {
-      if (connection.equals(r.key())) {
-        statuses.add(r.value());
-      }
-    });
-    return statuses;
+    return committed(topics.status, connection);
   }
 
   /** Every expiry event of {@code connection} so far. */
   List<TokenExpiryEvent> expiryEvents(String connection) {
-    List<TokenExpiryEvent> events = new ArrayList<>();
-    TopicTail.read(config, bootstrap, topics.expiry, false, () -> false, r -> {
-      if (connection.equals(r.key())) {
-        events.add(r.value());
-      }
-    });
-    return events;
+    return committed(topics.expiry, connection);
   }
 
-  /** Every committed lifecycle event of {@code connection} so far. */
+  /** Every lifecycle event of {@code connection} so far. */
   List<TokenLifecycleEvent> lifecycle(String connection) {
-    List<TokenLifecycleEvent> events = new ArrayList<>();
-    TopicTail.read(config, bootstrap, topics.lifecycle, false, () -> false, r -> {
+    return committed(topics.lifecycle, connection);
+  }
+
+  /** The committed records of {@code connection} on {@code topic} so far, oldest first. */
+  private <V> List<V> committed(Topic<String, V> topic, String connection) {
+    List<V> values = new ArrayList<>();
+    TopicTail.read(config, bootstrap, topic, false, () -> false, r -> {
       if (connection.equals(r.key())) {
-        events.add(r.value());
+        values.add(r.value());
       }
     });
-    return events;
+    return values;
   }
 
   /** Every record on the dead-letter topic so far. */

@@ -6,7 +6,6 @@ import io.tokenwarden.schema.ConnectionStatus;
 import io.tokenwarden.schema.ExpiryKind;
 import io.tokenwarden.schema.FailureKind;
 import io.tokenwarden.schema.RefreshCommand;
-import io.tokenwarden.schema.RefreshFailed;
 import io.tokenwarden.schema.SealedCredentials;
 import io.tokenwarden.schema.TokenExpiryEvent;
 import io.tokenwarden.schema.TokenIssued;
@@ -298,13 +297,13 @@ class AttentionModelPropertiesTest {
       } else if (action instanceof FailTransient failure) {
         RefreshCommand command = nextToAnswer();
         if (command != null) {
-          send(failed(command, FailureKind.TRANSIENT, "temporarily_unavailable",
+          send(f.failed(ID, command, FailureKind.TRANSIENT, "temporarily_unavailable",
               f.now().plus(Duration.ofMinutes(failure.retryAfterMinutes()))));
         }
       } else if (action instanceof FailPermanent) {
         RefreshCommand command = nextToAnswer();
         if (command != null) {
-          send(failed(command, FailureKind.PERMANENT, "invalid_grant", null));
+          send(f.failed(ID, command, FailureKind.PERMANENT, "invalid_grant", null));
           if (exists && !revoked && answersTheLatestCommandOfTheCurrentToken(command)) {
             permanentlyFailed = true;
           }
@@ -343,7 +342,7 @@ class AttentionModelPropertiesTest {
               permanentlyFailed = false;
             }
           } else {
-            send(failed(first, FailureKind.PERMANENT, "invalid_grant", null));
+            send(f.failed(ID, first, FailureKind.PERMANENT, "invalid_grant", null));
           }
         }
       }
@@ -357,17 +356,6 @@ class AttentionModelPropertiesTest {
     private boolean answersTheLatestCommandOfTheCurrentToken(RefreshCommand command) {
       return latest != null && command.getCommandId().equals(latest.getCommandId())
           && marker(command.getCredentials()).equals(token.marker());
-    }
-
-    private TokenLifecycleEvent failed(RefreshCommand command, FailureKind kind, String code, Instant retryAfter) {
-      return StreamFixture.event(ID, RefreshFailed.newBuilder()
-          .setCommandId(command.getCommandId())
-          .setGeneration(command.getGeneration())
-          .setKind(kind)
-          .setErrorCode(code)
-          .setRetryAfter(retryAfter)
-          .setAttempt(command.getAttempt())
-          .build(), f.now()).build();
     }
 
     private SealedCredentials sealed(String marker) {

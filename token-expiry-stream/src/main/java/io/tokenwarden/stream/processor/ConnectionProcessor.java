@@ -41,7 +41,7 @@ import org.slf4j.MDC;
  *
  * <p>No record stops the task. An event that fails validation goes to the dead-letter topic with its reason; an
  * event whose processing throws is dead-lettered by Kafka Streams' processing exception handler
- * ({@code ProcessingErrorHandler}); a timer whose firing throws is dropped from the index, dead-lettered as
+ * ({@code DeadLetterHandler}); a timer whose firing throws is dropped from the index, dead-lettered as
  * {@code timer_error} and the other timers fire; a stored state that cannot be decoded is skipped when the
  * index is rebuilt, and replaced by the next {@code TokenIssued} (or deleted by a {@code ConnectionRemoved}).
  */

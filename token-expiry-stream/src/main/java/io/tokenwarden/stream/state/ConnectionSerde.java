@@ -103,20 +103,34 @@ public final class ConnectionSerde implements Serde<Connection> {
     }
   }
 
-  private static Connection decodeCurrent(StateBytes.Reader in) throws IOException {
+  /** How one layout reads a string. */
+  @FunctionalInterface
+  private interface Strings {
+    String read(StateBytes.Reader in) throws IOException;
+  }
+
+  /** The fields every layout starts with, in the same order: identity, generation, credentials, times. */
+  private static Connection.Builder readHead(StateBytes.Reader in, Strings strings, boolean hasRefreshTokenFlag)
+      throws IOException {
     Connection.Builder b = new Connection.Builder();
-    b.connectionId = in.readString();
-    b.tenantId = readNullableString(in);
-    b.provider = in.readString();
-    b.accountId = in.readString();
+    b.connectionId = strings.read(in);
+    b.tenantId = in.readBoolean() ? strings.read(in) : null;
+    b.provider = strings.read(in);
+    b.accountId = strings.read(in);
     b.generation = in.readLong();
     b.generationStartedAt = in.readLong();
-    String keyId = in.readString();
+    String keyId = strings.read(in);
     byte[] ciphertext = in.readBytes(in.readInt());
-    b.credentials = new SealedCredentials(keyId, ByteBuffer.wrap(ciphertext), in.readBoolean());
+    boolean hasRefreshToken = hasRefreshTokenFlag && in.readBoolean();
+    b.credentials = new SealedCredentials(keyId, ByteBuffer.wrap(ciphertext), hasRefreshToken);
     b.expiresAt = readNullableLong(in);
     b.refreshTokenExpiresAt = readNullableLong(in);
     b.lastRefreshedAt = readNullableLong(in);
+    return b;
+  }
+
+  private static Connection decodeCurrent(StateBytes.Reader in) throws IOException {
+    Connection.Builder b = readHead(in, StateBytes.Reader::readString, true);
     b.revocation = readNullableString(in);
     b.permanentFailure = readNullableString(in);
     b.transientFailure = readNullableString(in);
@@ -140,20 +154,7 @@ public final class ConnectionSerde implements Serde<Connection> {
 
   /** Versions 1 and 2: a state label and one failure code, which become facts. */
   private static Connection decodeLabelled(StateBytes.Reader in, byte version) throws IOException {
-    Connection.Builder b = new Connection.Builder();
-    b.connectionId = in.readUTF();
-    b.tenantId = in.readBoolean() ? in.readUTF() : null;
-    b.provider = in.readUTF();
-    b.accountId = in.readUTF();
-    b.generation = in.readLong();
-    b.generationStartedAt = in.readLong();
-    String keyId = in.readUTF();
-    byte[] ciphertext = in.readBytes(in.readInt());
-    boolean hasRefreshToken = version >= VERSION_2 && in.readBoolean();
-    b.credentials = new SealedCredentials(keyId, ByteBuffer.wrap(ciphertext), hasRefreshToken);
-    b.expiresAt = readNullableLong(in);
-    b.refreshTokenExpiresAt = readNullableLong(in);
-    b.lastRefreshedAt = readNullableLong(in);
+    Connection.Builder b = readHead(in, StateBytes.Reader::readUTF, version >= VERSION_2);
     int ordinal = in.readByte();
     if (ordinal < 0 || ordinal >= ConnectionState.values().length) {
       throw new SerializationException("cannot decode connection state: unknown state " + ordinal);
