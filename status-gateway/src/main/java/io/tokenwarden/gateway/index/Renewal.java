@@ -3,7 +3,7 @@ package io.tokenwarden.gateway.index;
 import io.tokenwarden.schema.ConnectionState;
 import io.tokenwarden.schema.ConnectionStatus;
 import io.tokenwarden.stream.policy.ExpiryPolicies;
-import io.tokenwarden.stream.processor.Transitions;
+import io.tokenwarden.stream.processor.ConnectionView;
 
 /**
  * Whether the refresh icon can help a connection: a machine can renew its token. The status record does not
@@ -22,11 +22,11 @@ public final class Renewal {
   /** Whether a {@code RefreshRequested} for this status can lead to a renewal. */
   public boolean renewable(ConnectionStatus s) {
     if (s.getState() == ConnectionState.REVOKED || !policies.isKnown(s.getProvider())
-        || Transitions.REASON_REFRESH_TOKEN_EXPIRED.equals(s.getReason())) {
+        || ConnectionView.REASON_REFRESH_TOKEN_EXPIRED.equals(s.getReason())) {
       return false;
     }
     boolean hasRefreshToken = s.getRefreshTokenExpiresAt() != null || s.getLastRefreshedAt() != null
-        || s.getState() == ConnectionState.REFRESHING || s.getState() == ConnectionState.DEGRADED;
+        || s.getRefreshing() || s.getState() == ConnectionState.REFRESHING || s.getState() == ConnectionState.DEGRADED;
     return policies.forProvider(s.getProvider()).refreshable().test(hasRefreshToken);
   }
 }

@@ -251,7 +251,7 @@ public final class StatusFeed implements AutoCloseable {
     return new StatusView(s.getConnectionId(), intern(s.getTenantId()), intern(s.getProvider()), s.getAccountId(),
         s.getState(), s.getAttention(), intern(s.getReason()), millis(s.getExpiresAt()),
         millis(s.getRefreshTokenExpiresAt()), millis(s.getLastRefreshedAt()), millis(s.getUpdatedAt()),
-        s.getGeneration(), renewal.renewable(s));
+        s.getGeneration(), renewal.renewable(s), s.getRefreshing(), millis(s.getRefreshingSince()));
   }
 
   private void skip(StatusIndex idx, ConsumerRecord<byte[], byte[]> r, String reason) {

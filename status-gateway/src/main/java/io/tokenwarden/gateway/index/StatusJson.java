@@ -39,6 +39,8 @@ public final class StatusJson {
     g.writeStringField("reason", v.reason());
     g.writeStringField("message", StatusWording.message(v));
     g.writeBooleanField("renewable", v.renewable());
+    g.writeBooleanField("refreshing", v.refreshing());
+    time(g, "refreshingSince", v.refreshingSince());
     time(g, "expiresAt", v.expiresAt());
     time(g, "refreshTokenExpiresAt", v.refreshTokenExpiresAt());
     time(g, "lastRefreshedAt", v.lastRefreshedAt());

@@ -20,6 +20,8 @@ import java.util.Comparator;
  * @param updatedAt when the stream computed this status
  * @param generation the token generation
  * @param renewable whether the refresh icon can help (see {@link Renewal})
+ * @param refreshing a machine is renewing the token (a refresh command is out or a retry is scheduled)
+ * @param refreshingSince when the current renewal began, or {@link #NONE}
  */
 public record StatusView(
     String connectionId,
@@ -34,7 +36,9 @@ public record StatusView(
     long lastRefreshedAt,
     long updatedAt,
     long generation,
-    boolean renewable) {
+    boolean renewable,
+    boolean refreshing,
+    long refreshingSince) {
 
   /** An absent time. */
   public static final long NONE = Long.MIN_VALUE;
@@ -47,6 +51,6 @@ public record StatusView(
   /** A stand-in that sorts where a connection with this attention and id would, for cursor look-ups. */
   static StatusView probe(boolean attention, String connectionId) {
     return new StatusView(connectionId, null, "", "", ConnectionState.CONNECTED, attention, null, NONE, NONE, NONE,
-        0, 0, false);
+        0, 0, false, false, NONE);
   }
 }

@@ -1,7 +1,7 @@
 package io.tokenwarden.gateway.index;
 
 import io.tokenwarden.schema.ConnectionState;
-import io.tokenwarden.stream.processor.Transitions;
+import io.tokenwarden.stream.processor.ConnectionView;
 import java.util.Map;
 
 /**
@@ -39,10 +39,10 @@ public final class StatusWording {
   public static String message(StatusView v) {
     String p = providerName(v.provider());
     String reason = v.reason();
-    if (Transitions.REASON_REFRESH_TOKEN_EXPIRED.equals(reason)) {
+    if (ConnectionView.REASON_REFRESH_TOKEN_EXPIRED.equals(reason)) {
       return "The " + p + " sign-in expired: reconnect the account.";
     }
-    if (v.attention() && Transitions.REASON_REFRESH_TOKEN_EXPIRING.equals(reason)) {
+    if (v.attention() && ConnectionView.REASON_REFRESH_TOKEN_EXPIRING.equals(reason)) {
       return "The " + p + " sign-in expires soon: reconnect the account to keep it working.";
     }
     return switch (v.state()) {

@@ -12,7 +12,7 @@ class StatusIndexTest {
 
   private static StatusView view(String id, String tenant, boolean attention) {
     return new StatusView(id, tenant, "x", "acct-" + id, attention ? ConnectionState.EXPIRED : ConnectionState.CONNECTED,
-        attention, attention ? "access_token_expired" : null, 1_000, StatusView.NONE, StatusView.NONE, 500, 1, true);
+        attention, attention ? "access_token_expired" : null, 1_000, StatusView.NONE, StatusView.NONE, 500, 1, true, false, StatusView.NONE);
   }
 
   private static final class Recorder implements StatusSubscriber {
@@ -53,7 +53,7 @@ class StatusIndexTest {
       StatusView v = view(String.format("c%02d", i), "a", false);
       if (i % 10 == 9) {
         v = new StatusView(v.connectionId(), "a", "youtube", v.accountId(), v.state(), false, null, 1, StatusView.NONE,
-            StatusView.NONE, 1, 1, true);
+            StatusView.NONE, 1, 1, true, false, StatusView.NONE);
       }
       index.apply(0, i, v.connectionId(), v);
     }

@@ -14,7 +14,7 @@ class StatusWordingTest {
 
   private static StatusView v(String provider, ConnectionState state, boolean attention, String reason) {
     return new StatusView("c", "t", provider, "a", state, attention, reason, 0, StatusView.NONE, StatusView.NONE, 0, 1,
-        false);
+        false, false, StatusView.NONE);
   }
 
   @Test
