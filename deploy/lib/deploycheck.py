@@ -581,7 +581,7 @@ def check_k8s(r):
             if name == "tokenwarden-worker":
                 r.check(any("secretRef" in ef for ef in c.get("envFrom", [])),
                         f"{where}: provider credentials via envFrom secretRef")
-            # Both need the generic providers' TYPE and the policy overrides: the stream to accept and time
+            # All need the generic providers' TYPE and the policy overrides: the stream to accept and time
             # their connections, the worker to call them.
             r.check(any(ef.get("configMapRef", {}).get("name") == "tokenwarden-providers" for ef in c.get("envFrom", [])),
                     f"{where}: provider settings via envFrom the tokenwarden-providers ConfigMap")
