@@ -1,6 +1,7 @@
 package io.tokenwarden.stream;
 
 import io.tokenwarden.contracts.DeadLetters;
+import io.tokenwarden.contracts.SchemaRegistryUnavailableException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,13 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
   @Override
   public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
       Exception exception) {
+    if (SchemaRegistryUnavailableException.isCause(exception)) {
+      // The record is fine; the registry is not. Fail without a dead letter: the thread is replaced and reads it
+      // again (RegistryOutageHandlers).
+      log.warn("cannot decode the record at {}-{}@{} while the schema registry is unavailable; it is kept and"
+          + " retried: {}", context.topic(), context.partition(), context.offset(), exception.getMessage());
+      return Response.fail();
+    }
     // The bytes may hold sealed credentials; log the position and the cause only.
     log.warn("undecodable record at {}-{}@{} sent to the dead-letter topic: {}: {}", context.topic(),
         context.partition(), context.offset(), exception.getClass().getSimpleName(), exception.getMessage());
