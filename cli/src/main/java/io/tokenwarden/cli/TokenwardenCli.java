@@ -1,6 +1,8 @@
 package io.tokenwarden.cli;
 
 import io.tokenwarden.bench.BenchCommand;
+import io.tokenwarden.contracts.SchemaRegistryException;
+import io.tokenwarden.contracts.SchemaRegistryUnavailableException;
 import io.tokenwarden.producer.InvalidEventException;
 import io.tokenwarden.producer.cli.PublishCommand;
 import io.tokenwarden.producer.cli.RefreshCommandLine;
@@ -8,6 +10,7 @@ import io.tokenwarden.runtime.cli.CliEnvironment;
 import io.tokenwarden.runtime.config.ConfigException;
 import io.tokenwarden.runtime.config.Env;
 import io.tokenwarden.runtime.topics.TopicVerificationException;
+import org.apache.kafka.common.errors.SerializationException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,7 +19,7 @@ import picocli.CommandLine.Command;
     description = "OAuth token lifecycle on Kafka.",
     subcommands = {DemoCommand.class, RunCommand.class, TopicsCommand.class, PublishCommand.class,
         RefreshCommandLine.class, StatusCommand.class, EventsCommand.class, KafkaCommand.class,
-        BenchCommand.class})
+        SchemasCommand.class, BenchCommand.class})
 public final class TokenwardenCli implements CliEnvironment, Runnable {
 
   /** Exit code for bad arguments, bad configuration and invalid events. */
@@ -57,6 +60,11 @@ public final class TokenwardenCli implements CliEnvironment, Runnable {
           cmd.usage(cmd.getErr());
         }
         return EXIT_USAGE;
+      }
+      if (ex instanceof SchemaRegistryUnavailableException || ex instanceof SchemaRegistryException
+          || ex instanceof SerializationException && ex.getCause() instanceof SchemaRegistryException) {
+        cmd.getErr().println("error: " + ex.getMessage());
+        return 1;
       }
       if (ex instanceof TopicVerificationException) {
         cmd.getErr().println("error: topics do not match the catalogue:\n" + ex.getMessage());
