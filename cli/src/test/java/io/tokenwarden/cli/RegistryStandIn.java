@@ -74,6 +74,11 @@ final class RegistryStandIn implements AutoCloseable {
     return text == null ? null : new Schema.Parser().parse(text);
   }
 
+  /** Registers a schema directly, as another team's producer would have; returns its id. */
+  synchronized int register(String subject, Schema schema) {
+    return register(subject, schema.toString()).get("id").asInt();
+  }
+
   /** The ids registered under a subject, oldest first. */
   synchronized List<Integer> ids(String subject) {
     return List.copyOf(versions.getOrDefault(subject, List.of()));

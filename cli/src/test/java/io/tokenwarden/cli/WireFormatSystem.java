@@ -19,6 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -41,6 +42,7 @@ final class WireFormatSystem implements AutoCloseable {
   final Path dataDir;
   private final String keyset = Keysets.toJson(Keysets.generate());
   private RunCommand.Services services;
+  private TokenwardenConfig reader;
 
   WireFormatSystem(String name) throws Exception {
     prefix = name + "-" + UUID.randomUUID().toString().substring(0, 8) + ".";
@@ -112,22 +114,31 @@ final class WireFormatSystem implements AutoCloseable {
     }
   }
 
-  /** Publishes TokenIssued for each connection, in {@code wireFormat}; expiry in an hour, no refresh token. */
+  /** A publisher writing {@code wireFormat}. */
+  TokenEventPublisher publisher(String wireFormat) {
+    return TokenEventPublisher.create(config(wireFormat), bootstrap, sealer(), new Providers(env(wireFormat)));
+  }
+
+  /** Publishes TokenIssued for each connection, in {@code wireFormat}; expiry in 30 days, no refresh token. */
   void issue(String wireFormat, String provider, List<String> connections) throws Exception {
-    TokenwardenConfig config = config(wireFormat);
-    try (var publisher = TokenEventPublisher.create(config, bootstrap, sealer(), new Providers(env(wireFormat)))) {
+    try (var publisher = publisher(wireFormat)) {
       for (String connection : connections) {
         publisher.issued(new IssuedToken(connection, Optional.of("tenant"), provider, "acct-" + connection,
-            "ACCESS-" + connection, Optional.empty(), "Bearer", Optional.of(Instant.now().plusSeconds(3600)),
+            "ACCESS-" + connection, Optional.empty(), "Bearer", Optional.of(Instant.now().plus(Duration.ofDays(30))),
             Optional.empty(), List.of())).get(30, TimeUnit.SECONDS);
       }
     }
   }
 
-  /** The latest status of every connection, read with a reader that accepts both formats. */
+  /**
+   * The latest status of every connection, read with a reader that accepts both formats. It is one reader for the
+   * whole test, as a UI would be, so schemas it fetched once stay cached through a registry outage.
+   */
   Map<String, ConnectionStatus> statuses() {
     Map<String, ConnectionStatus> statuses = new HashMap<>();
-    TokenwardenConfig reader = config("single-object");
+    if (reader == null) {
+      reader = config("single-object");
+    }
     TopicTail.read(reader, bootstrap, reader.topics().status, false, () -> false, r -> statuses.put(r.key(), r.value()));
     return statuses;
   }
