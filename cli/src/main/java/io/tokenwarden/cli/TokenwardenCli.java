@@ -10,7 +10,6 @@ import io.tokenwarden.runtime.cli.CliEnvironment;
 import io.tokenwarden.runtime.config.ConfigException;
 import io.tokenwarden.runtime.config.Env;
 import io.tokenwarden.runtime.topics.TopicVerificationException;
-import org.apache.kafka.common.errors.SerializationException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -61,9 +60,9 @@ public final class TokenwardenCli implements CliEnvironment, Runnable {
         }
         return EXIT_USAGE;
       }
-      if (ex instanceof SchemaRegistryUnavailableException || ex instanceof SchemaRegistryException
-          || ex instanceof SerializationException && ex.getCause() instanceof SchemaRegistryException) {
-        cmd.getErr().println("error: " + ex.getMessage());
+      Throwable registry = registryProblem(ex);
+      if (registry != null) {
+        cmd.getErr().println("error: " + registry.getMessage());
         return 1;
       }
       if (ex instanceof TopicVerificationException) {
@@ -73,6 +72,16 @@ public final class TokenwardenCli implements CliEnvironment, Runnable {
       throw ex;
     });
     return cli;
+  }
+
+  /** The schema registry's outage or error behind {@code ex}, if that is what it is. */
+  private static Throwable registryProblem(Throwable ex) {
+    for (Throwable t = ex; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof SchemaRegistryUnavailableException || t instanceof SchemaRegistryException) {
+        return t;
+      }
+    }
+    return null;
   }
 
   public static void main(String[] args) {
