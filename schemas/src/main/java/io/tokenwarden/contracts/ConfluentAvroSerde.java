@@ -16,9 +16,6 @@ import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * A Kafka serde for one Avro SpecificRecord type in the Confluent wire format: magic byte {@code 0}, the 4-byte
@@ -31,7 +28,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * id (cached) and resolves it against the generated class's schema. A registry that cannot be reached is a
  * {@link SchemaRegistryUnavailableException}, never a {@link SerializationException}: the record is fine.
  */
-public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde<T> {
+public final class ConfluentAvroSerde<T extends SpecificRecord> implements AvroCodec<T> {
 
   /** The first byte of every record in the Confluent wire format. */
   public static final byte MAGIC = 0;
@@ -94,6 +91,7 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
   }
 
   /** Encodes one record; the inverse of {@link #decode(byte[])}. */
+  @Override
   public byte[] encode(T record) {
     int id = writerId();
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
@@ -110,6 +108,7 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
   }
 
   /** Decodes one record, resolving the writer schema by the id it carries. */
+  @Override
   public T decode(byte[] bytes) {
     if (bytes.length < HEADER_BYTES || bytes[0] != MAGIC) {
       throw new SerializationException("cannot decode " + type.getSimpleName()
@@ -140,16 +139,6 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
       throw new SerializationException("cannot decode " + type.getSimpleName() + " with schema id " + id + ": "
           + e.getMessage(), e);
     }
-  }
-
-  @Override
-  public Serializer<T> serializer() {
-    return (topic, data) -> data == null ? null : encode(data);
-  }
-
-  @Override
-  public Deserializer<T> deserializer() {
-    return (topic, data) -> data == null ? null : decode(data);
   }
 
   @Override

@@ -6,9 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * How a deployment writes record values, and the serdes that follow from it. Writers use one format:
@@ -132,7 +130,7 @@ public final class WireFormat {
   }
 
   /** Writes one format, reads both by the first byte. */
-  private static final class TopicValueSerde<T extends SpecificRecord> implements Serde<T> {
+  private static final class TopicValueSerde<T extends SpecificRecord> implements AvroCodec<T> {
     private final AvroSerde<T> singleObject;
     private final ConfluentAvroSerde<T> confluent;
     private final Kind writes;
@@ -144,30 +142,20 @@ public final class WireFormat {
     }
 
     @Override
-    public Serializer<T> serializer() {
-      return (topic, data) -> {
-        if (data == null) {
-          return null;
-        }
-        return writes == Kind.CONFLUENT ? confluent.encode(data) : singleObject.encode(data);
-      };
+    public byte[] encode(T record) {
+      return writes == Kind.CONFLUENT ? confluent.encode(record) : singleObject.encode(record);
     }
 
     @Override
-    public Deserializer<T> deserializer() {
-      return (topic, data) -> {
-        if (data == null) {
-          return null;
+    public T decode(byte[] bytes) {
+      if (bytes.length > 0 && bytes[0] == ConfluentAvroSerde.MAGIC) {
+        if (confluent == null) {
+          throw new SerializationException(singleObject + ": a record in the Confluent wire format, but no schema"
+              + " registry is configured to read it (TOKENWARDEN_SCHEMA_REGISTRY_URL)");
         }
-        if (data.length > 0 && data[0] == ConfluentAvroSerde.MAGIC) {
-          if (confluent == null) {
-            throw new SerializationException(singleObject + ": a record in the Confluent wire format, but no schema"
-                + " registry is configured to read it (TOKENWARDEN_SCHEMA_REGISTRY_URL)");
-          }
-          return confluent.decode(data);
-        }
-        return singleObject.decode(data);
-      };
+        return confluent.decode(bytes);
+      }
+      return singleObject.decode(bytes);
     }
 
     @Override
