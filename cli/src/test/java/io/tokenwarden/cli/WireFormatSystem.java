@@ -76,8 +76,7 @@ final class WireFormatSystem implements AutoCloseable {
         // Short retries, so that an outage shows within a second or two.
         "TOKENWARDEN_SCHEMA_REGISTRY_MAX_RETRIES", "1",
         "TOKENWARDEN_SCHEMA_REGISTRY_RETRIES_WAIT_MS", "50",
-        "TOKENWARDEN_SCHEMA_REGISTRY_RETRIES_MAX_WAIT_MS", "100",
-        "TOKENWARDEN_SCHEMA_REGISTRY_HTTP_READ_TIMEOUT_MS", "2000"));
+        "TOKENWARDEN_SCHEMA_REGISTRY_RETRIES_MAX_WAIT_MS", "100"));
     return Env.of(vars);
   }
 

@@ -55,7 +55,7 @@ class WireFormatTest {
 
   private static SchemaRegistryClient client() {
     return new SchemaRegistryClient(new SchemaRegistryClient.Settings(List.of(URI.create(registry.baseUrl())),
-        Optional.empty(), Optional.empty(), Duration.ofSeconds(2), Duration.ofSeconds(2), 1, Duration.ofMillis(10),
+        Optional.empty(), Optional.empty(), Duration.ofSeconds(5), Duration.ofSeconds(5), 1, Duration.ofMillis(10),
         Duration.ofMillis(10)));
   }
 
