@@ -50,6 +50,8 @@ public final class SchemaRegistryClient {
   private static final String ACCEPT =
       "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json";
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** How long a failed call keeps {@link #outage()} set without another failure. */
+  public static final Duration OUTAGE_MEMORY = Duration.ofSeconds(60);
 
   /**
    * How to reach the registry; the names in brackets are the Confluent client properties they mirror.
@@ -121,7 +123,9 @@ public final class SchemaRegistryClient {
   private final String authorization;
   private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
   private final Map<String, Integer> idsBySubjectAndSchema = new ConcurrentHashMap<>();
+  /** The last failed call's message and time (nanoTime), until a call gets an answer. */
   private volatile String outage;
+  private volatile long outageAt;
 
   public SchemaRegistryClient(Settings settings) {
     this.settings = settings;
@@ -248,9 +252,16 @@ public final class SchemaRegistryClient {
         + subject + " at " + describe() + ": run './tokenwarden schemas register'", 404, 40403);
   }
 
-  /** Why the registry is unreachable, if the last call that went to it got no answer; empty otherwise. */
+  /**
+   * Why the registry is unreachable, if the last call that went to it got no answer within the last
+   * {@link #OUTAGE_MEMORY}; empty otherwise. Whoever waits for the registry calls again well within that time, so
+   * an outage lasts as long as someone is kept waiting, and not after the wait ended some other way (a partition
+   * that moved to another instance).
+   */
   public Optional<String> outage() {
-    return Optional.ofNullable(outage);
+    String current = outage;
+    return current == null || System.nanoTime() - outageAt > OUTAGE_MEMORY.toNanos()
+        ? Optional.empty() : Optional.of(current);
   }
 
   /** The registry's URLs, for messages; they never hold credentials. */
@@ -332,6 +343,7 @@ public final class SchemaRegistryClient {
   }
 
   private SchemaRegistryUnavailableException unavailable(String message, Exception cause) {
+    outageAt = System.nanoTime();
     outage = message;
     return new SchemaRegistryUnavailableException(message, cause);
   }
