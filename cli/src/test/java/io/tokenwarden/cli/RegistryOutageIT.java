@@ -65,13 +65,13 @@ class RegistryOutageIT {
     int oldCommand = system.registry.register(topics.refreshCommands.valueSubject(),
         SchemaHistory.versions("RefreshCommand").get(0));
     system.start("confluent");
-    await().atMost(Duration.ofSeconds(60)).until(() -> system.readiness() == 200);
+    await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(60)).until(() -> system.readiness() == 200);
 
     var env = system.env("confluent");
     try (var publisher = TokenEventPublisher.create(system.config("confluent"), system.bootstrap, system.sealer(),
         new Providers(env))) {
       publisher.issued(token("out-worker", SandboxProvider.RENEWS, Optional.of("OUT-REFRESH"))).get(30, TimeUnit.SECONDS);
-      await().atMost(Duration.ofSeconds(60)).until(() -> system.statuses().containsKey("out-worker"));
+      await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(60)).until(() -> system.statuses().containsKey("out-worker"));
       long generation = system.statuses().get("out-worker").getGeneration();
 
       system.registry.down(true);
@@ -79,7 +79,7 @@ class RegistryOutageIT {
 
       // Ids of the current schemas were resolved at start-up: events flow with the registry down.
       publisher.issued(token("out-known", "facebook", Optional.empty())).get(30, TimeUnit.SECONDS);
-      await().atMost(Duration.ofSeconds(60)).until(() -> state("out-known") == ConnectionState.CONNECTED);
+      await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(60)).until(() -> state("out-known") == ConnectionState.CONNECTED);
       assertThat(system.readiness()).isEqualTo(200);
       assertThat(system.registry.requests()).isEqualTo(requestsWhenDown);
 
@@ -88,14 +88,14 @@ class RegistryOutageIT {
           framed(oldLifecycle, SchemaHistory.versions("TokenLifecycleEvent").get(0), issued("out-old")));
       send(topics.refreshCommands.name(), "out-worker", framed(oldCommand,
           SchemaHistory.versions("RefreshCommand").get(0), command("out-worker", generation)));
-      await().atMost(Duration.ofSeconds(60)).until(() -> system.readiness() == 503);
+      await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(60)).until(() -> system.readiness() == 503);
       assertThat(system.statuses()).doesNotContainKey("out-old");
       assertThat(system.statuses().get("out-worker").getLastRefreshedAt()).isNull();
 
       system.registry.down(false);
     }
 
-    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() ->
+    await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() ->
         state("out-old") == ConnectionState.CONNECTED
             && system.statuses().get("out-worker").getLastRefreshedAt() != null
             && system.readiness() == 200);

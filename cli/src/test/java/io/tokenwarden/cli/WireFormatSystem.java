@@ -76,7 +76,10 @@ final class WireFormatSystem implements AutoCloseable {
         // Short retries, so that an outage shows within a second or two.
         "TOKENWARDEN_SCHEMA_REGISTRY_MAX_RETRIES", "1",
         "TOKENWARDEN_SCHEMA_REGISTRY_RETRIES_WAIT_MS", "50",
-        "TOKENWARDEN_SCHEMA_REGISTRY_RETRIES_MAX_WAIT_MS", "100"));
+        "TOKENWARDEN_SCHEMA_REGISTRY_RETRIES_MAX_WAIT_MS", "100",
+        // A replaced stream thread's tasks move on when the dead thread's group session expires: keep it short.
+        "KAFKA_SESSION_TIMEOUT_MS", "6000",
+        "KAFKA_HEARTBEAT_INTERVAL_MS", "1000"));
     return Env.of(vars);
   }
 
