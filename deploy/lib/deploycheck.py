@@ -518,7 +518,7 @@ def check_k8s(r):
         r.check(doc.get("kind") != "Secret", f"{where}: commit no Secret; reference one")
     config = {}
     for cm in by_kind.get("ConfigMap", []):
-        config.update({k: str(v) for k, v in cm.get("data", {}).items()})
+        config.update({k: str(v) for k, v in (cm.get("data") or {}).items()})
     close = iso_seconds(config.get("TOKENWARDEN_CLOSE_TIMEOUT", "PT30S"))
 
     for k in config:
@@ -566,6 +566,10 @@ def check_k8s(r):
             if name == "tokenwarden-worker":
                 r.check(any("secretRef" in ef for ef in c.get("envFrom", [])),
                         f"{where}: provider credentials via envFrom secretRef")
+            # Both need the generic providers' TYPE and the policy overrides: the stream to accept and time
+            # their connections, the worker to call them.
+            r.check(any(ef.get("configMapRef", {}).get("name") == "tokenwarden-providers" for ef in c.get("envFrom", [])),
+                    f"{where}: provider settings via envFrom the tokenwarden-providers ConfigMap")
             if name == "tokenwarden-stream":
                 r.check(env.get("KAFKA_NUM_STANDBY_REPLICAS", {}).get("value") == "1",
                         f"{where}: KAFKA_NUM_STANDBY_REPLICAS=1")
@@ -683,6 +687,13 @@ def check_env_names(r):
         m = re.match(r"TOKENWARDEN_PROVIDER_[A-Z0-9]+(_CLIENT_ID|_CLIENT_SECRET)$", name)
         if m and m.group(1) in text:
             continue
+        # Per-provider variables are read as a prefix, the provider id and a quoted field name.
+        m = re.match(r"(TOKENWARDEN_(?:PROVIDER|POLICY)_)[A-Z0-9_]+$", name)
+        if m and m.group(1) in text:
+            parts = name[len(m.group(1)):].split("_")
+            fields = ["_".join(parts[i:]) for i in range(1, len(parts))]
+            if any(f'"{f}"' in text or f'"_{f}"' in text for f in fields):
+                continue
         r.warn(f"{name} is set in deploy/ but nothing under */src/main (Java, resources) mentions it")
 
 

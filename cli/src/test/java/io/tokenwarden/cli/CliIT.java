@@ -62,6 +62,11 @@ class CliIT {
         {"status", "--frobnicate"},
         {"nonsense"},
         {},
+        {"publish", "issued", "--connection", "c1", "--provider", "x", "--account", "a".repeat(256),
+            "--access-token", "t"},
+        {"publish", "issued", "--connection", "c1", "--provider", "x", "--account", "a", "--access-token",
+            "t".repeat(16 * 1024 + 1)},
+        {"refresh", "--connection", "c1", "--requested-by", "r".repeat(256)},
     };
     for (String[] args : bad) {
       CliRun run = CliRun.run(env, args);
@@ -72,6 +77,9 @@ class CliIT {
     assertThat(CliRun.run(env, bad[5]).err()).contains("provider: unknown provider 'myspace'");
     assertThat(CliRun.run(env, bad[7]).err()).contains("expiresAt: must be after");
     assertThat(CliRun.run(env, bad[4]).err()).contains("--expires-in: must not be negative");
+    assertThat(CliRun.run(env, bad[15]).err()).contains("accountId: must be at most 255 characters, got 256");
+    assertThat(CliRun.run(env, bad[16]).err()).contains("accessToken: must be at most 16384 characters");
+    assertThat(CliRun.run(env, bad[17]).err()).contains("requestedBy: must be at most 255 characters");
     assertThat(lifecycleRecords()).isEqualTo(before);
   }
 
@@ -87,6 +95,15 @@ class CliIT {
     assertThat(CliRun.run(env, "publish", "revoked", "--connection", "cli-1", "--reason", "user").exitCode()).isZero();
     assertThat(CliRun.run(env, "publish", "removed", "--connection", "cli-1").exitCode()).isZero();
     assertThat(lifecycleRecords()).isEqualTo(before + 4);
+  }
+
+  @Test
+  void aRevokeReasonOfSeventyThousandCharactersIsPublishedTruncatedAndSaysSo() {
+    int before = lifecycleRecords();
+    CliRun run = CliRun.run(env, "publish", "revoked", "--connection", "cli-long", "--reason", "x".repeat(70_000));
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.err()).contains("--reason: 70000 characters, sent truncated to 1024");
+    assertThat(lifecycleRecords()).isEqualTo(before + 1);
   }
 
   @Test

@@ -54,7 +54,7 @@ class AvroSerdeTest {
 
   @Test
   void aRecordOfAnotherTypeDoesNotDecodeAsThisOne() {
-    byte[] statusBytes = AvroSerde.of(ConnectionStatus.class).encode(ContractSamples.status());
+    byte[] statusBytes = AvroSerde.of(ConnectionStatus.class).encode(ContractSamples.status(2));
     assertThatThrownBy(() -> serde.decode(statusBytes)).isInstanceOf(SerializationException.class);
   }
 }

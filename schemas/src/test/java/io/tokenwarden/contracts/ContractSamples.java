@@ -58,9 +58,13 @@ final class ContractSamples {
         sealed(version), T0, T0.plusSeconds(300));
   }
 
-  static ConnectionStatus status() {
-    return new ConnectionStatus("conn-1", null, "facebook", "acct-1", ConnectionState.EXPIRING, true,
-        "not_refreshable", T0.plusSeconds(86_400), null, null, T0, 1L);
+  /** Version 1 writers had no {@code refreshing} and {@code refreshingSince}; they read back as false and null. */
+  static ConnectionStatus status(int version) {
+    return version >= 2
+        ? new ConnectionStatus("conn-1", null, "x", "acct-1", ConnectionState.EXPIRED, true, "access_token_expired",
+            T0.plusSeconds(3600), null, null, T0.plusSeconds(3700), 2L, true, T0.plusSeconds(3000))
+        : new ConnectionStatus("conn-1", null, "facebook", "acct-1", ConnectionState.EXPIRING, true,
+            "not_refreshable", T0.plusSeconds(86_400), null, null, T0, 1L, false, null);
   }
 
   /** Samples by the simple name of their type, as a writer of schema {@code version} wrote them. */
@@ -69,7 +73,7 @@ final class ContractSamples {
         "TokenLifecycleEvent", lifecycle(version),
         "TokenExpiryEvent", expiry(),
         "RefreshCommand", command(version),
-        "ConnectionStatus", status());
+        "ConnectionStatus", status(version));
   }
 
   @SuppressWarnings("unchecked")

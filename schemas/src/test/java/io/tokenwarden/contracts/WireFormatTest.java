@@ -192,7 +192,7 @@ class WireFormatTest {
 
     topics.wireFormat().resolveWriters(topics.all());
     registry.resetRequests();
-    byte[] status = topics.status.valueSerde().serializer().serialize("x", ContractSamples.status());
+    byte[] status = topics.status.valueSerde().serializer().serialize("x", ContractSamples.status(SchemaHistory.versions("ConnectionStatus").size()));
 
     assertThat(ByteBuffer.wrap(status, 1, 4).getInt()).isEqualTo(103);
     registry.verify(0, anyRequestedFor(anyUrl()));

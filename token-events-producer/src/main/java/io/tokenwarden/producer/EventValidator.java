@@ -1,15 +1,19 @@
 package io.tokenwarden.producer;
 
+import io.tokenwarden.contracts.FieldLimits;
 import io.tokenwarden.runtime.provider.Providers;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
-/** Checks events before they are sealed and sent; a violation names the field and nothing is sent. */
+/**
+ * Checks events before they are sealed and sent; a violation names the field and nothing is sent. The size of
+ * every field is checked against {@link FieldLimits}, the catalogue the expiry stream enforces too.
+ */
 public final class EventValidator {
 
   /** Longest id accepted, in characters. */
-  public static final int MAX_ID_LENGTH = 255;
+  public static final int MAX_ID_LENGTH = FieldLimits.ID;
 
   private final Providers providers;
   private final Duration clockSkew;
@@ -28,13 +32,26 @@ public final class EventValidator {
     if (token.accessToken() == null || token.accessToken().isBlank()) {
       throw new InvalidEventException("accessToken", "must be present");
     }
+    requireAtMost("accessToken", token.accessToken(), FieldLimits.TOKEN);
+    token.refreshToken().ifPresent(t -> requireAtMost("refreshToken", t, FieldLimits.TOKEN));
+    requireAtMost("tokenType", token.tokenType(), FieldLimits.TOKEN_TYPE);
     requireNotBefore("expiresAt", token.expiresAt(), occurredAt);
     requireNotBefore("refreshTokenExpiresAt", token.refreshTokenExpiresAt(), occurredAt);
+    if (token.scopes().size() > FieldLimits.SCOPES) {
+      throw new InvalidEventException("scopes", "must have at most " + FieldLimits.SCOPES + " entries, got "
+          + token.scopes().size());
+    }
     for (String scope : token.scopes()) {
       if (scope == null || scope.isBlank()) {
         throw new InvalidEventException("scopes", "must not contain blank scopes");
       }
+      requireAtMost("scopes", scope, FieldLimits.SCOPE);
     }
+  }
+
+  /** Validates who asked for a refresh, if anyone said. */
+  public void requireRequestedBy(String requestedBy) {
+    requireAtMost("requestedBy", requestedBy, FieldLimits.ID);
   }
 
   /** Validates a connection id. */
@@ -42,9 +59,12 @@ public final class EventValidator {
     if (value == null || value.isBlank()) {
       throw new InvalidEventException(field, "must not be blank");
     }
-    if (value.length() > MAX_ID_LENGTH) {
-      throw new InvalidEventException(field, "must be at most " + MAX_ID_LENGTH + " characters, got "
-          + value.length());
+    requireAtMost(field, value, MAX_ID_LENGTH);
+  }
+
+  private static void requireAtMost(String field, String value, int max) {
+    if (value != null && value.length() > max) {
+      throw new InvalidEventException(field, "must be at most " + max + " characters, got " + value.length());
     }
   }
 
@@ -52,6 +72,7 @@ public final class EventValidator {
     if (provider == null || provider.isBlank()) {
       throw new InvalidEventException("provider", "must not be blank");
     }
+    requireAtMost("provider", provider, FieldLimits.PROVIDER);
     if (!providers.isKnown(provider)) {
       throw new InvalidEventException("provider", "unknown provider '" + provider + "': use one of "
           + Providers.BUILT_IN + " or configure TOKENWARDEN_PROVIDER_<ID>_TYPE=oauth2");

@@ -1,5 +1,6 @@
 package io.tokenwarden.producer;
 
+import io.tokenwarden.contracts.FieldLimits;
 import io.tokenwarden.contracts.Topic;
 import io.tokenwarden.contracts.Topics;
 import io.tokenwarden.runtime.config.KafkaClients;
@@ -27,7 +28,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 /**
  * Publishes connect events to {@code tokens.lifecycle} for upstream services. It validates input, seals
  * credentials, sets {@code eventId} and {@code occurredAt}, and sends with an idempotent, acks=all producer,
- * keyed by connection id. Invalid input throws {@link InvalidEventException} and nothing is sent.
+ * keyed by connection id. Invalid input, a field over its limit among it ({@link FieldLimits}), throws
+ * {@link InvalidEventException} and nothing is sent; a revocation reason, free text, is truncated instead.
  *
  * <p>Thread-safe; create one per process and close it on shutdown.
  */
@@ -65,8 +67,13 @@ public final class TokenEventPublisher implements AutoCloseable {
     Instant now = clock.instant();
     validator.validate(token, now);
     var credentials = new TokenCredentials(token.accessToken(), token.refreshToken(), token.tokenType(), Map.of());
+    var sealed = sealer.seal(token.connectionId(), credentials);
+    if (sealed.getCiphertext().remaining() > FieldLimits.CIPHERTEXT_BYTES) {
+      throw new InvalidEventException("credentials", "sealed, they are " + sealed.getCiphertext().remaining()
+          + " bytes; at most " + FieldLimits.CIPHERTEXT_BYTES);
+    }
     var payload = TokenIssued.newBuilder()
-        .setCredentials(sealer.seal(token.connectionId(), credentials))
+        .setCredentials(sealed)
         .setExpiresAt(token.expiresAt().orElse(null))
         .setRefreshTokenExpiresAt(token.refreshTokenExpiresAt().orElse(null))
         .setScopes(new ArrayList<>(token.scopes()))
@@ -79,11 +86,15 @@ public final class TokenEventPublisher implements AutoCloseable {
         .build());
   }
 
-  /** The token was revoked, by the user or the provider. */
+  /**
+   * The token was revoked, by the user or the provider. A {@code reason} longer than
+   * {@link FieldLimits#REVOKE_REASON} is sent truncated, ending in {@link FieldLimits#TRUNCATION_MARKER}.
+   */
   public CompletableFuture<RecordMetadata> revoked(String connectionId, String reason) {
     Instant now = clock.instant();
     validator.requireId("connectionId", connectionId);
-    return send(envelope(connectionId, now).setPayload(new TokenRevoked(reason)).build());
+    return send(envelope(connectionId, now)
+        .setPayload(new TokenRevoked(FieldLimits.truncate(reason, FieldLimits.REVOKE_REASON))).build());
   }
 
   /** The connection was deleted; its status will be tombstoned. */
@@ -97,6 +108,7 @@ public final class TokenEventPublisher implements AutoCloseable {
   public CompletableFuture<RecordMetadata> refreshRequested(String connectionId, String requestedBy) {
     Instant now = clock.instant();
     validator.requireId("connectionId", connectionId);
+    validator.requireRequestedBy(requestedBy);
     return send(envelope(connectionId, now).setPayload(new RefreshRequested(requestedBy)).build());
   }
 

@@ -3,6 +3,7 @@ package io.tokenwarden.producer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tokenwarden.contracts.FieldLimits;
 import io.tokenwarden.contracts.Topics;
 import io.tokenwarden.runtime.config.Env;
 import io.tokenwarden.runtime.provider.Providers;
@@ -17,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -86,6 +88,44 @@ class TokenEventPublisherTest {
     assertThatThrownBy(() -> publisher.revoked("", null)).hasMessageStartingWith("connectionId:");
     assertThatThrownBy(() -> publisher.removed(null)).hasMessageStartingWith("connectionId:");
     assertThat(producer.history()).isEmpty();
+  }
+
+  @Test
+  void everyFieldOverItsLimitIsRefusedNamingTheField() {
+    String id256 = "i".repeat(FieldLimits.ID + 1);
+    assertInvalid(IssuedToken.of("conn", "x", id256, "at", null, null), "accountId");
+    assertInvalid(new IssuedToken("conn", Optional.of(id256), "x", "a", "at", Optional.empty(), null,
+        Optional.empty(), Optional.empty(), List.of()), "tenantId");
+    assertInvalid(IssuedToken.of("conn", "p".repeat(FieldLimits.PROVIDER + 1), "a", "at", null, null), "provider");
+    assertInvalid(IssuedToken.of("conn", "x", "a", "t".repeat(FieldLimits.TOKEN + 1), null, null), "accessToken");
+    assertInvalid(IssuedToken.of("conn", "x", "a", "at", "r".repeat(FieldLimits.TOKEN + 1), null), "refreshToken");
+    assertInvalid(new IssuedToken("conn", Optional.empty(), "x", "a", "at", Optional.empty(), "B".repeat(65),
+        Optional.empty(), Optional.empty(), List.of()), "tokenType");
+    assertInvalid(new IssuedToken("conn", Optional.empty(), "x", "a", "at", Optional.empty(), null,
+        Optional.empty(), Optional.empty(), Collections.nCopies(FieldLimits.SCOPES + 1, "read")), "scopes");
+    assertInvalid(new IssuedToken("conn", Optional.empty(), "x", "a", "at", Optional.empty(), null,
+        Optional.empty(), Optional.empty(), List.of("s".repeat(FieldLimits.SCOPE + 1))), "scopes");
+    assertThatThrownBy(() -> publisher.refreshRequested("c1", id256)).hasMessageStartingWith("requestedBy:");
+    assertThat(producer.history()).isEmpty();
+  }
+
+  @Test
+  void everyFieldAtItsLimitIsPublishedAndTheSealedCredentialsFitTheirLimit() throws Exception {
+    String id = "i".repeat(FieldLimits.ID);
+    publisher.issued(new IssuedToken(id, Optional.of(id), "x", id, "a".repeat(FieldLimits.TOKEN), Optional.of("r".repeat(FieldLimits.TOKEN)),
+        "B".repeat(FieldLimits.TOKEN_TYPE), Optional.empty(), Optional.empty(),
+        Collections.nCopies(FieldLimits.SCOPES, "s".repeat(FieldLimits.SCOPE)))).get();
+    TokenIssued issued = (TokenIssued) producer.history().get(0).value().getPayload();
+    assertThat(issued.getCredentials().getCiphertext().remaining()).isLessThanOrEqualTo(FieldLimits.CIPHERTEXT_BYTES);
+    publisher.refreshRequested("c1", id).get();
+    assertThat(producer.history()).hasSize(2);
+  }
+
+  @Test
+  void aRevokeReasonOverItsLimitIsSentTruncatedWithAMarker() throws Exception {
+    publisher.revoked("c1", "x".repeat(70_000)).get();
+    String reason = ((TokenRevoked) producer.history().get(0).value().getPayload()).getReason();
+    assertThat(reason).hasSize(FieldLimits.REVOKE_REASON).endsWith(FieldLimits.TRUNCATION_MARKER);
   }
 
   @Test

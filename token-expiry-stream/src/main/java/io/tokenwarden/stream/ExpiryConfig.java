@@ -29,6 +29,9 @@ import java.util.Objects;
  * @param retryBackoff first delay before retrying a transient refresh failure, doubled per attempt
  *     ({@code TOKENWARDEN_RETRY_BACKOFF}, default {@code PT30S})
  * @param retryBackoffMax longest retry delay ({@code TOKENWARDEN_RETRY_BACKOFF_MAX}, default {@code PT30M})
+ * @param commandTimeout how long a refresh command may go unanswered before it is abandoned and the next attempt
+ *     is issued; doubled for each further attempt of a generation, up to {@code retryBackoffMax}
+ *     ({@code TOKENWARDEN_COMMAND_TIMEOUT}, default {@code PT5M})
  * @param dedupWindow how many recent event ids per connection are remembered to drop duplicates
  *     ({@code TOKENWARDEN_EXPIRY_DEDUP_WINDOW}, default 32)
  * @param policies per-provider expiry policies ({@code TOKENWARDEN_POLICY_<PROVIDER>_<FIELD>})
@@ -42,6 +45,7 @@ public record ExpiryConfig(
     Duration punctuateMaxTime,
     Duration retryBackoff,
     Duration retryBackoffMax,
+    Duration commandTimeout,
     int dedupWindow,
     ExpiryPolicies policies) {
 
@@ -56,6 +60,7 @@ public record ExpiryConfig(
     notNegative("TOKENWARDEN_PUNCTUATE_MAX_TIME", punctuateMaxTime);
     positive("TOKENWARDEN_RETRY_BACKOFF", retryBackoff);
     positive("TOKENWARDEN_RETRY_BACKOFF_MAX", retryBackoffMax);
+    positive("TOKENWARDEN_COMMAND_TIMEOUT", commandTimeout);
     if (punctuateMaxTimers < 1) {
       throw new ConfigException("TOKENWARDEN_PUNCTUATE_MAX_TIMERS: must be at least 1, got " + punctuateMaxTimers);
     }
@@ -80,6 +85,7 @@ public record ExpiryConfig(
         env.getDuration("TOKENWARDEN_PUNCTUATE_MAX_TIME", Duration.ofMillis(200)),
         env.getDuration("TOKENWARDEN_RETRY_BACKOFF", Duration.ofSeconds(30)),
         env.getDuration("TOKENWARDEN_RETRY_BACKOFF_MAX", Duration.ofMinutes(30)),
+        env.getDuration("TOKENWARDEN_COMMAND_TIMEOUT", Duration.ofMinutes(5)),
         env.getInt("TOKENWARDEN_EXPIRY_DEDUP_WINDOW", 32),
         ExpiryPolicies.from(env));
   }

@@ -35,10 +35,12 @@ import org.slf4j.LoggerFactory;
  * {@link #close(Duration)}, then {@link #exitCode()}.
  *
  * <p>Any unexpected error in a stream thread shuts the whole client down: the state goes to {@code ERROR},
- * {@link #fatalError()} holds the cause and {@link #exitCode()} becomes 1. Records that cannot be decoded or
- * fail validation are not errors; they go to the dead-letter topic. A schema registry that cannot be reached is
- * neither: the stream thread is replaced and resumes from the last commit, so the stream makes no progress
- * until the registry answers, and loses nothing ({@code RegistryOutageHandlers}).
+ * {@link #fatalError()} holds the cause and {@link #exitCode()} becomes 1. Records that cannot be decoded, fail
+ * validation, or whose processing throws are not errors; they go to the dead-letter topic
+ * ({@link DeadLetterHandler}) and processing goes on.
+ * A schema registry that cannot be reached is neither: the stream thread is replaced and resumes from the last
+ * commit, so the stream makes no progress until the registry answers, and loses nothing
+ * ({@code RegistryOutageHandlers}).
  *
  * <p>Kafka client properties (from {@code KAFKA_*}) win over the defaults this class applies: the
  * {@link ExpiryConfig} application id, processing guarantee and state directory, and the dead-letter topic.
@@ -98,8 +100,7 @@ public final class ExpiryStreamRunner implements AutoCloseable {
     props.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
     props.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
         RegistryOutageHandlers.Production.class.getName());
-    props.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
-        RegistryOutageHandlers.Processing.class.getName());
+    props.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
     props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     // Each task reads one partition of one topic, so there is nothing to align across partitions, and the
     // default's empty-partition bookkeeping cost about 6% of the stream thread in the benchmarks' profile.

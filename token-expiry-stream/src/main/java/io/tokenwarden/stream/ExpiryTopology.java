@@ -35,16 +35,13 @@ public final class ExpiryTopology {
    */
   public static Topology build(ExpiryConfig config, Topics topics, MeterRegistry registry, DueTimerScan scan) {
     ExpiryMetrics metrics = ExpiryMetrics.on(registry);
-    Transitions transitions = new Transitions(config.policies(), config.retryBackoff(), config.retryBackoffMax(),
-        config.dedupWindow());
+    Transitions transitions = new Transitions(config);
     LifecycleValidation validation = new LifecycleValidation(config.policies());
-    ConnectionProcessor.Settings settings = new ConnectionProcessor.Settings(config.punctuateInterval(),
-        config.punctuateMaxTimers(), config.punctuateMaxTime());
 
     Topology topology = new Topology();
     topology.addSource(SOURCE, topics.lifecycle.keySerde().deserializer(),
         topics.lifecycle.valueSerde().deserializer(), topics.lifecycle.name());
-    topology.addProcessor(PROCESSOR, () -> new ConnectionProcessor(settings, transitions, validation, metrics,
+    topology.addProcessor(PROCESSOR, () -> new ConnectionProcessor(config, transitions, validation, metrics,
         topics.lifecycle.valueSerde().serializer(), scan), SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(ConnectionProcessor.CONNECTIONS_STORE), Serdes.String(),

@@ -25,6 +25,7 @@ class ExpiryConfigTest {
     assertThat(config.punctuateMaxTime()).isEqualTo(Duration.ofMillis(200));
     assertThat(config.retryBackoff()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.retryBackoffMax()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(config.commandTimeout()).isEqualTo(Duration.ofMinutes(5));
     assertThat(config.dedupWindow()).isEqualTo(32);
   }
 
@@ -39,6 +40,7 @@ class ExpiryConfigTest {
         "TOKENWARDEN_PUNCTUATE_MAX_TIME", "PT0.05S",
         "TOKENWARDEN_RETRY_BACKOFF", "PT5S",
         "TOKENWARDEN_RETRY_BACKOFF_MAX", "PT5M",
+        "TOKENWARDEN_COMMAND_TIMEOUT", "PT90S",
         "TOKENWARDEN_EXPIRY_DEDUP_WINDOW", "8"));
     assertThat(config.applicationId()).isEqualTo("expiry-eu");
     assertThat(config.processingGuarantee()).isEqualTo("at_least_once");
@@ -48,6 +50,7 @@ class ExpiryConfigTest {
     assertThat(config.punctuateMaxTime()).isEqualTo(Duration.ofMillis(50));
     assertThat(config.retryBackoff()).isEqualTo(Duration.ofSeconds(5));
     assertThat(config.retryBackoffMax()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(config.commandTimeout()).isEqualTo(Duration.ofSeconds(90));
     assertThat(config.dedupWindow()).isEqualTo(8);
   }
 
@@ -57,6 +60,8 @@ class ExpiryConfigTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("TOKENWARDEN_PUNCTUATE_INTERVAL");
     assertThatThrownBy(() -> ExpiryConfig.of(Map.of("TOKENWARDEN_PUNCTUATE_INTERVAL", "PT0S")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("TOKENWARDEN_PUNCTUATE_INTERVAL");
+    assertThatThrownBy(() -> ExpiryConfig.of(Map.of("TOKENWARDEN_COMMAND_TIMEOUT", "PT0S")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("TOKENWARDEN_COMMAND_TIMEOUT");
     assertThatThrownBy(() -> ExpiryConfig.of(Map.of("TOKENWARDEN_PUNCTUATE_MAX_TIMERS", "0")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("TOKENWARDEN_PUNCTUATE_MAX_TIMERS");
     assertThatThrownBy(() -> ExpiryConfig.of(Map.of("TOKENWARDEN_EXPIRY_PROCESSING_GUARANTEE", "exactly_once")))
@@ -73,6 +78,7 @@ class ExpiryConfigTest {
     assertThat(props.get("processing.guarantee")).as("KAFKA_PROCESSING_GUARANTEE wins").isEqualTo("at_least_once");
     assertThat(props.get("errors.dead.letter.queue.topic.name")).isEqualTo("eu.tokens.lifecycle.dlq");
     assertThat(props.get("deserialization.exception.handler")).isEqualTo(DeadLetterHandler.class.getName());
+    assertThat(props.get("processing.exception.handler")).isEqualTo(DeadLetterHandler.class.getName());
     assertThatThrownBy(() -> ExpiryStreamRunner.streamsProperties(config, topics, Map.of(), new SimpleMeterRegistry()))
         .hasMessageContaining("bootstrap.servers");
   }

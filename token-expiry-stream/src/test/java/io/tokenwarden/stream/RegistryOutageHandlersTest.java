@@ -55,15 +55,16 @@ class RegistryOutageHandlersTest {
 
   @Test
   void aProcessorThatCannotReachTheRegistryFailsWithoutADeadLetter() {
-    var handler = new RegistryOutageHandlers.Processing();
+    var handler = new DeadLetterHandler();
     handler.configure(CONFIG);
     var record = new Record<>("k", "v", 1L);
 
     var outage = handler.handleError(CONTEXT, record, OUTAGE);
     assertThat(outage.result()).isEqualTo(ProcessingExceptionHandler.Result.FAIL);
     assertThat(outage.deadLetterQueueRecords()).isEmpty();
-    assertThat(handler.handleError(CONTEXT, record, new IllegalStateException("bug")).deadLetterQueueRecords())
-        .hasSize(1);
+    var bug = handler.handleError(CONTEXT, record, new IllegalStateException("bug"));
+    assertThat(bug.result()).isEqualTo(ProcessingExceptionHandler.Result.RESUME);
+    assertThat(bug.deadLetterQueueRecords()).hasSize(1);
   }
 
   @Test

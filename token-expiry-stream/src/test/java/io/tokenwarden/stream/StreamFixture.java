@@ -15,9 +15,11 @@ import io.tokenwarden.schema.TokenIssued;
 import io.tokenwarden.schema.TokenLifecycleEvent;
 import io.tokenwarden.schema.TokenRefreshed;
 import io.tokenwarden.schema.TokenRevoked;
+import io.tokenwarden.stream.processor.ConnectionProcessor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,11 +29,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.internals.WrappedStateStore;
 import org.apache.kafka.streams.test.TestRecord;
 
 /** A {@link TopologyTestDriver} around the expiry topology, with builders for lifecycle events. */
@@ -132,6 +138,22 @@ final class StreamFixture implements AutoCloseable {
     return gauge == null ? 0 : gauge.value();
   }
 
+  /**
+   * Writes {@code bytes} as the stored state of a connection, under the serde: what a bad rollback or a
+   * hand-written changelog record leaves behind.
+   */
+  @SuppressWarnings("unchecked")
+  void putRawState(String connectionId, byte[] bytes) {
+    var store = (WrappedStateStore<?, ?, ?>) (Object) driver.getKeyValueStore(ConnectionProcessor.CONNECTIONS_STORE);
+    ((KeyValueStore<Bytes, byte[]>) store.wrapped()).put(Bytes.wrap(connectionId.getBytes(StandardCharsets.UTF_8)),
+        bytes);
+  }
+
+  static String header(TestRecord<byte[], byte[]> record, String name) {
+    Header header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
   @Override
   public void close() {
     driver.close();
@@ -197,7 +219,11 @@ final class StreamFixture implements AutoCloseable {
   }
 
   TokenLifecycleEvent revoked(String connectionId) {
-    return event(connectionId, TokenRevoked.newBuilder().setReason("user_revoked").build(), now()).build();
+    return revoked(connectionId, "user_revoked");
+  }
+
+  TokenLifecycleEvent revoked(String connectionId, String reason) {
+    return event(connectionId, TokenRevoked.newBuilder().setReason(reason).build(), now()).build();
   }
 
   TokenLifecycleEvent removed(String connectionId) {

@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * Reads a token endpoint's answer for every provider. Unlike ScribeJava's extractors it keeps the HTTP status
- * and {@code Retry-After}, accepts {@code expires_in} as a number or a numeric string, reads Facebook Graph
+ * and {@code Retry-After}, accepts {@code expires_in} as a number or a numeric string ({@code 0} meaning that the
+ * provider did not say, see {@link #seconds}), reads Facebook Graph
  * error objects, treats an {@code error} field in a 2xx body as an error (TikTok answers errors with 200), and
  * reports unreadable bodies as {@link TokenEndpointError#malformed} instead of a Jackson exception.
  */
@@ -69,19 +70,27 @@ public final class TokenResponseExtractor implements TokenExtractor<OAuth2Access
     return TokenEndpointError.answer(status, code, description, Optional.empty(), retryAfter);
   }
 
-  /** A non-negative number of seconds, given as a JSON number or a numeric string. */
+  /**
+   * A lifetime in seconds ({@code expires_in}, {@code refresh_expires_in}), given as a JSON number or a numeric
+   * string. Empty when the provider did not say: the field is missing, not a number, negative, or 0. Some
+   * providers send {@code 0} for "no expiry given"; a token that lives no time at all is never what they mean,
+   * and taking it literally would make the stream refresh at once, again and again, or show an expired refresh
+   * token.
+   */
   static Optional<Long> seconds(JsonNode json, String field) {
     JsonNode node = json.get(field);
     if (node == null || node.isNull()) {
       return Optional.empty();
     }
+    long value;
     if (node.isIntegralNumber() || node.isFloatingPointNumber()) {
-      return node.asLong() >= 0 ? Optional.of(node.asLong()) : Optional.empty();
+      value = node.asLong();
+    } else if (node.isTextual() && node.asText().trim().matches("\\d{1,12}")) {
+      value = Long.parseLong(node.asText().trim());
+    } else {
+      return Optional.empty();
     }
-    if (node.isTextual() && node.asText().trim().matches("\\d{1,12}")) {
-      return Optional.of(Long.parseLong(node.asText().trim()));
-    }
-    return Optional.empty();
+    return value > 0 ? Optional.of(value) : Optional.empty();
   }
 
   /** Parses a raw token response; null if it is not JSON. */

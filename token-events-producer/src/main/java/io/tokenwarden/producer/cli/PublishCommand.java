@@ -1,5 +1,6 @@
 package io.tokenwarden.producer.cli;
 
+import io.tokenwarden.contracts.FieldLimits;
 import io.tokenwarden.producer.IssuedToken;
 import io.tokenwarden.producer.TokenEventPublisher;
 import io.tokenwarden.runtime.cli.CliEnvironment;
@@ -101,12 +102,16 @@ public final class PublishCommand {
   public static final class Revoked implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--connection", required = true, description = "Connection id.") String connection;
-    @Option(names = "--reason", description = "Why it was revoked.") String reason;
+    @Option(names = "--reason", description = "Why it was revoked; at most 1024 characters are kept.") String reason;
 
     @Override
     public Integer call() throws Exception {
       PublisherSession session = session(spec);
       session.validator.requireId("connectionId", connection);
+      if (!FieldLimits.fits(reason, FieldLimits.REVOKE_REASON)) {
+        spec.commandLine().getErr().printf("--reason: %d characters, sent truncated to %d%n", reason.length(),
+            FieldLimits.REVOKE_REASON);
+      }
       return publish(spec, p -> p.revoked(connection, reason), session);
     }
   }

@@ -18,6 +18,7 @@ public final class RefreshCommandLine implements Callable<Integer> {
   public Integer call() throws Exception {
     PublisherSession session = PublishCommand.session(spec);
     session.validator.requireId("connectionId", connection);
+    session.validator.requireRequestedBy(requestedBy);
     return PublishCommand.publish(spec, p -> p.refreshRequested(connection, requestedBy), session);
   }
 }

@@ -17,12 +17,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * The expiry policy of every known provider: built-in defaults (see the README for their sources), then
  * overrides from {@code TOKENWARDEN_POLICY_<PROVIDER>_<FIELD>}. Fields are {@code REFRESHABLE}
  * ({@code true}, {@code false} or {@code if_refresh_token}), {@code REFRESH_BEFORE}, {@code WARN_BEFORE},
- * {@code REFRESH_TOKEN_WARN_BEFORE}, {@code KEEP_ALIVE_EVERY} and {@code JITTER}; durations are ISO-8601 and
- * the optional ones accept {@code none}.
+ * {@code REFRESH_TOKEN_WARN_BEFORE}, {@code KEEP_ALIVE_EVERY}, {@code JITTER} and {@code MIN_REFRESH_INTERVAL};
+ * durations are ISO-8601 and the optional ones accept {@code none}.
  *
  * <p>Built-in providers are parsed when this is created, so a bad override fails at start-up. Generic OAuth2
  * providers ({@code TOKENWARDEN_PROVIDER_<ID>_TYPE=oauth2}) start from {@link #GENERIC} and are parsed on
- * first use, because their ids are not known in advance.
+ * first use, because their ids are not known in advance. A provider that is neither (a connection stored before
+ * its provider was removed from the configuration, or one this instance does not know yet during a rolling
+ * deploy) also gets {@link #GENERIC}: {@link #resolve} says so, and the stream counts and logs it.
  */
 public final class ExpiryPolicies {
 
@@ -34,18 +36,21 @@ public final class ExpiryPolicies {
 
   private final Env env;
   private final Providers providers;
-  private final Map<String, ExpiryPolicy> resolved = new ConcurrentHashMap<>();
+  private final Map<String, Resolved> resolved = new ConcurrentHashMap<>();
+
+  /** A provider's policy, and whether the provider is known (built in or configured) or got the fallback. */
+  public record Resolved(ExpiryPolicy policy, boolean known) {}
 
   private ExpiryPolicies(Env env) {
     this.env = env;
     this.providers = new Providers(env);
-    DEFAULTS.keySet().forEach(this::forProvider);
+    DEFAULTS.keySet().forEach(this::resolve);
     checkEveryOverride();
   }
 
   /** Longest first, so that {@code _REFRESH_TOKEN_WARN_BEFORE} is not read as {@code _WARN_BEFORE}. */
-  private static final List<String> FIELDS = List.of("REFRESH_TOKEN_WARN_BEFORE", "KEEP_ALIVE_EVERY", "REFRESH_BEFORE",
-      "WARN_BEFORE", "REFRESHABLE", "JITTER");
+  private static final List<String> FIELDS = List.of("REFRESH_TOKEN_WARN_BEFORE", "MIN_REFRESH_INTERVAL",
+      "KEEP_ALIVE_EVERY", "REFRESH_BEFORE", "WARN_BEFORE", "REFRESHABLE", "JITTER");
 
   /**
    * Parses every {@code TOKENWARDEN_POLICY_*} variable now, generic providers' included, so that a typo fails at
@@ -65,7 +70,7 @@ public final class ExpiryPolicies {
       String value = env.get(name).orElse("");
       if (field.equals("REFRESHABLE")) {
         refreshable(name, value);
-      } else if (field.equals("WARN_BEFORE") && value.equalsIgnoreCase("none")) {
+      } else if ((field.equals("WARN_BEFORE") || field.equals("MIN_REFRESH_INTERVAL")) && value.equalsIgnoreCase("none")) {
         throw new ConfigException(name + ": must be a duration, not none");
       } else {
         optionalDuration(name, Optional.empty());
@@ -84,22 +89,25 @@ public final class ExpiryPolicies {
   }
 
   /**
-   * The policy of a known provider.
+   * The policy of {@code provider}: its own if it is known, the {@link #GENERIC} default (with any
+   * {@code TOKENWARDEN_POLICY_<PROVIDER>_*} overrides) if not. Never throws for a provider id.
    *
-   * @throws IllegalArgumentException if the provider is unknown
-   * @throws ConfigException if one of its overrides is malformed
+   * @throws ConfigException if one of the provider's overrides is malformed
    */
   public ExpiryPolicy forProvider(String provider) {
-    ExpiryPolicy cached = resolved.get(provider);
+    return resolve(provider).policy();
+  }
+
+  /** As {@link #forProvider}, saying whether the provider is known; one map look-up once resolved. */
+  public Resolved resolve(String provider) {
+    Resolved cached = resolved.get(provider);
     if (cached != null) {
       return cached;
     }
-    if (!isKnown(provider)) {
-      throw new IllegalArgumentException("unknown provider: " + provider);
-    }
-    ExpiryPolicy policy = withOverrides(provider, DEFAULTS.getOrDefault(provider, GENERIC));
-    resolved.put(provider, policy);
-    return policy;
+    boolean known = isKnown(provider);
+    Resolved r = new Resolved(withOverrides(provider, DEFAULTS.getOrDefault(provider, GENERIC)), known);
+    resolved.put(provider, r);
+    return r;
   }
 
   private ExpiryPolicy withOverrides(String provider, ExpiryPolicy base) {
@@ -113,7 +121,9 @@ public final class ExpiryPolicies {
             .orElseThrow(() -> new ConfigException(prefix + "WARN_BEFORE: must be a duration, not none")),
         optionalDuration(prefix + "REFRESH_TOKEN_WARN_BEFORE", base.refreshTokenWarnBefore()),
         optionalDuration(prefix + "KEEP_ALIVE_EVERY", base.keepAliveEvery()),
-        optionalDuration(prefix + "JITTER", Optional.of(base.jitter())).orElse(Duration.ZERO));
+        optionalDuration(prefix + "JITTER", Optional.of(base.jitter())).orElse(Duration.ZERO),
+        optionalDuration(prefix + "MIN_REFRESH_INTERVAL", Optional.of(base.minRefreshInterval()))
+            .orElseThrow(() -> new ConfigException(prefix + "MIN_REFRESH_INTERVAL: must be a duration, not none")));
   }
 
   private static Refreshable refreshable(String name, String value) {

@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param keepAliveEvery period of a refresh that proves the refresh token still works; empty for none
  * @param jitter refreshes and keep-alives happen up to this much earlier, derived from connection id and
  *     generation, so tokens issued together do not all refresh in the same second
+ * @param minRefreshInterval least time between two automatic refresh commands of one connection (a token that
+ *     lives less than twice this is refreshed at half its lifetime instead; see {@code RefreshTiming})
  */
 public record ExpiryPolicy(
     Refreshable refreshable,
@@ -22,7 +24,8 @@ public record ExpiryPolicy(
     Duration warnBefore,
     Optional<Duration> refreshTokenWarnBefore,
     Optional<Duration> keepAliveEvery,
-    Duration jitter) {
+    Duration jitter,
+    Duration minRefreshInterval) {
 
   /** Whether a machine can renew a provider's tokens. */
   public enum Refreshable {
@@ -48,12 +51,17 @@ public record ExpiryPolicy(
     Objects.requireNonNull(refreshTokenWarnBefore, "refreshTokenWarnBefore");
     Objects.requireNonNull(keepAliveEvery, "keepAliveEvery");
     Objects.requireNonNull(jitter, "jitter");
+    Objects.requireNonNull(minRefreshInterval, "minRefreshInterval");
   }
+
+  /** The default of {@link #minRefreshInterval} for every provider. */
+  public static final Duration DEFAULT_MIN_REFRESH_INTERVAL = Duration.ofMinutes(1);
 
   static ExpiryPolicy of(Refreshable refreshable, String refreshBefore, String warnBefore,
       String refreshTokenWarnBefore, String keepAliveEvery, String jitter) {
     return new ExpiryPolicy(refreshable, optional(refreshBefore), Duration.parse(warnBefore),
-        optional(refreshTokenWarnBefore), optional(keepAliveEvery), Duration.parse(jitter));
+        optional(refreshTokenWarnBefore), optional(keepAliveEvery), Duration.parse(jitter),
+        DEFAULT_MIN_REFRESH_INTERVAL);
   }
 
   private static Optional<Duration> optional(String iso) {

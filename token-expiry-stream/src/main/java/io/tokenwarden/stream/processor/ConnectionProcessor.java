@@ -1,21 +1,27 @@
 package io.tokenwarden.stream.processor;
 
-import io.tokenwarden.schema.ConnectionStatus;
+import io.tokenwarden.contracts.DeadLetters;
 import io.tokenwarden.schema.RefreshCommand;
 import io.tokenwarden.schema.TokenExpiryEvent;
 import io.tokenwarden.schema.TokenLifecycleEvent;
-import io.tokenwarden.contracts.DeadLetters;
+import io.tokenwarden.stream.ExpiryConfig;
 import io.tokenwarden.stream.ExpiryMetrics;
+import io.tokenwarden.stream.policy.ExpiryPolicies;
+import io.tokenwarden.stream.processor.LifecycleValidation.Checked;
 import io.tokenwarden.stream.processor.LifecycleValidation.Rejection;
 import io.tokenwarden.stream.state.Connection;
 import io.tokenwarden.stream.state.DeadlineIndex;
 import io.tokenwarden.stream.state.Timer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -28,9 +34,16 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Keeps each connection's state and timers. Lifecycle events are validated, applied through
- * {@link Transitions}, and their output forwarded; a wall-clock punctuator fires due timers from the
- * {@link DeadlineIndex}, capped by count and time per run so a backlog drains over several runs.
+ * Keeps each connection's state and timers. It loads, asks {@link Transitions} for a {@link Decision}, and applies
+ * it: first the store, then the output records, then the deadline index and the meters, so that a decision that
+ * throws has changed nothing. A wall-clock punctuator fires due timers from the {@link DeadlineIndex}, capped by
+ * count and time per run so a backlog drains over several runs.
+ *
+ * <p>No record stops the task. An event that fails validation goes to the dead-letter topic with its reason; an
+ * event whose processing throws is dead-lettered by Kafka Streams' processing exception handler
+ * ({@code DeadLetterHandler}); a timer whose firing throws is dropped from the index, dead-lettered as
+ * {@code timer_error} and the other timers fire; a stored state that cannot be decoded is skipped when the
+ * index is rebuilt, and replaced by the next {@code TokenIssued} (or deleted by a {@code ConnectionRemoved}).
  */
 public final class ConnectionProcessor implements Processor<String, TokenLifecycleEvent, Object, Object> {
 
@@ -48,11 +61,12 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
 
   private static final Logger log = LoggerFactory.getLogger(ConnectionProcessor.class);
 
-  /** What the processor needs besides its stores. */
-  public record Settings(Duration punctuateInterval, int punctuateMaxTimers, Duration punctuateMaxTime) {}
-
-  private final Settings settings;
+  private final Duration punctuateInterval;
+  private final int punctuateMaxTimers;
+  private final long punctuateMaxTimeNanos;
+  private final ExpiryPolicies policies;
   private final Transitions transitions;
+  private final ConnectionView view;
   private final LifecycleValidation validation;
   private final ExpiryMetrics metrics;
   private final Serializer<TokenLifecycleEvent> lifecycleSerializer;
@@ -65,20 +79,22 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
   private final Map<Map.Entry<String, String>, Long> reportedConnections = new HashMap<>();
   private final Map<String, Long> reportedAttention = new HashMap<>();
 
-  public ConnectionProcessor(Settings settings, Transitions transitions, LifecycleValidation validation,
-      ExpiryMetrics metrics, Serializer<TokenLifecycleEvent> lifecycleSerializer) {
-    this(settings, transitions, validation, metrics, lifecycleSerializer, DueTimerScan.DEADLINE_INDEX);
-  }
-
-  /** As above, with the strategy that finds due timers; the benchmarks pass a full scan to compare. */
-  public ConnectionProcessor(Settings settings, Transitions transitions, LifecycleValidation validation,
+  /**
+   * A processor with the strategy that finds due timers; the shipped one is {@link DueTimerScan#DEADLINE_INDEX},
+   * and the benchmarks pass a full scan to compare.
+   */
+  public ConnectionProcessor(ExpiryConfig config, Transitions transitions, LifecycleValidation validation,
       ExpiryMetrics metrics, Serializer<TokenLifecycleEvent> lifecycleSerializer, DueTimerScan scan) {
-    this.scan = scan;
-    this.settings = settings;
+    this.punctuateInterval = config.punctuateInterval();
+    this.punctuateMaxTimers = config.punctuateMaxTimers();
+    this.punctuateMaxTimeNanos = config.punctuateMaxTime().toNanos();
+    this.policies = config.policies();
     this.transitions = transitions;
+    this.view = new ConnectionView(config.policies());
     this.validation = validation;
     this.metrics = metrics;
     this.lifecycleSerializer = lifecycleSerializer;
+    this.scan = scan;
   }
 
   @Override
@@ -89,34 +105,69 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
     this.index = new DeadlineIndex();
     try (KeyValueIterator<String, Connection> all = connections.all()) {
       while (all.hasNext()) {
-        Connection c = all.next().value;
+        String id = all.peekNextKey();
+        Connection c;
+        try {
+          c = all.next().value;
+        } catch (SerializationException e) {
+          // The iterator has moved past it. One bad value (a bad rollback, a hand-written changelog record) must
+          // not stop the task; its connection gets a new state from its next TokenIssued.
+          metrics.stateUndecodable();
+          log.warn("the stored state of connection {} cannot be decoded ({}); it is skipped until a TokenIssued"
+              + " replaces it", id, e.getClass().getSimpleName());
+          continue;
+        }
         index.putAll(c);
-        countConnection(c, 1);
+        countConnection(view.shown(c), 1);
+        if (!policies.resolve(c.provider()).known()) {
+          unknownProvider(c.provider());
+        }
       }
     }
     reportPending();
-    context.schedule(settings.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    context.schedule(punctuateInterval, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
   }
 
   @Override
   public void process(Record<String, TokenLifecycleEvent> record) {
     long now = effectiveNow(context.currentSystemTimeMs());
-    TokenLifecycleEvent event = record.value();
-    var rejection = validation.check(record.key(), event, now);
-    if (rejection.isPresent()) {
-      deadLetter(record, rejection.get());
+    Checked checked = validation.check(record.key(), record.value(), now);
+    if (checked.rejection() != null) {
+      deadLetter(record, checked.rejection());
       return;
     }
     String id = record.key();
+    Input input = checked.input();
     MDC.put("connectionId", id);
     try {
-      Connection current = connections.get(id);
-      Outcome outcome = transitions.onEvent(current, event, now);
-      if (log.isDebugEnabled()) {
-        log.debug("{} on connection {} ({}): {}", event.getPayload().getClass().getSimpleName(), id,
-            current == null ? event.getProvider() : current.provider(), outcome.effect());
+      Connection current;
+      try {
+        current = connections.get(id);
+      } catch (SerializationException e) {
+        metrics.stateUndecodable();
+        if (!(input instanceof Input.Issued) && !(input instanceof Input.Removed)) {
+          // To the processing exception handler: dead-lettered as processing_error, and the task goes on.
+          throw e;
+        }
+        log.warn("the stored state of connection {} cannot be decoded ({}); the {} replaces it", id,
+            e.getClass().getSimpleName(), input instanceof Input.Issued ? "TokenIssued" : "ConnectionRemoved");
+        if (input instanceof Input.Removed) {
+          // Not delete(): it decodes the old value, and would throw again.
+          connections.put(id, null);
+          context.forward(new Record<>(id, null, now), STATUS_SINK);
+          return;
+        }
+        current = null;
       }
-      apply(id, current, outcome, now);
+      Decision decision = transitions.decide(current, input, now);
+      if (log.isDebugEnabled()) {
+        log.debug("{} on connection {} ({}): {}", record.value().getPayload().getClass().getSimpleName(), id,
+            current == null ? record.value().getProvider() : current.provider(), decision.effect());
+      }
+      apply(id, decision, now);
+      for (String field : checked.clamped()) {
+        metrics.resultClamped(field);
+      }
     } finally {
       MDC.remove("connectionId");
     }
@@ -126,19 +177,25 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
   void punctuate(long wallClock) {
     long now = effectiveNow(wallClock);
     long started = System.nanoTime();
-    long budget = settings.punctuateMaxTime().toNanos();
-    List<DeadlineIndex.Entry> due = scan.due(connections, index, now, settings.punctuateMaxTimers());
+    List<DeadlineIndex.Entry> due = scan.due(connections, index, now, punctuateMaxTimers);
     int fired = 0;
     for (DeadlineIndex.Entry entry : due) {
-      if (fired > 0 && System.nanoTime() - started > budget) {
+      if (fired > 0 && System.nanoTime() - started > punctuateMaxTimeNanos) {
         index.advanceCursor(entry.due());
         log.debug("punctuation stopped after {} timers by its time cap; the rest fire next time", fired);
         return;
       }
-      fire(entry, now);
+      try {
+        fire(entry, now);
+      } catch (StreamsException e) {
+        // Fencing, a migrated task: Kafka Streams' own business.
+        throw e;
+      } catch (RuntimeException e) {
+        timerFailed(entry, e, now);
+      }
       fired++;
     }
-    if (due.size() < settings.punctuateMaxTimers()) {
+    if (due.size() < punctuateMaxTimers) {
       index.advanceCursor(now + 1);
     } else if (!due.isEmpty()) {
       index.advanceCursor(due.get(due.size() - 1).due());
@@ -158,87 +215,107 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
     MDC.put("connectionId", id);
     try {
       metrics.timerLag(now - entry.due());
-      Outcome outcome = transitions.onTimer(current, entry.kind(), now);
+      Decision decision = transitions.decide(current, Input.TimerFired.of(entry.kind()), now);
       if (log.isDebugEnabled()) {
         log.debug("timer {} of connection {} ({}) fired {} ms late", entry.kind(), id, current.provider(),
             now - entry.due());
       }
-      apply(id, current, outcome, now);
+      apply(id, decision, now);
     } finally {
       MDC.remove("connectionId");
     }
   }
 
-  private void apply(String id, Connection current, Outcome outcome, long now) {
-    switch (outcome.effect()) {
-      case DUPLICATE -> {
-        metrics.duplicate();
-        return;
+  /**
+   * A timer whose firing threw is never retried: it would throw again at every punctuation and hold up every
+   * timer behind it. It is dropped (the connection's next event derives its timers afresh) and dead-lettered.
+   */
+  private void timerFailed(DeadlineIndex.Entry entry, RuntimeException e, long now) {
+    index.delete(entry.connectionId(), new Timer(entry.kind(), entry.due()));
+    reportPending();
+    metrics.deadLetter(DeadLetters.TIMER_ERROR);
+    // The class and where it was thrown, never the message: it may quote the data being processed.
+    StackTraceElement at = e.getStackTrace().length == 0 ? null : e.getStackTrace()[0];
+    log.warn("timer {} of connection {} due at {} threw {} at {}; the timer is dropped", entry.kind(),
+        entry.connectionId(), Instant.ofEpochMilli(entry.due()), e.getClass().getName(), at);
+    String detail = "timer " + entry.kind() + " due at " + Instant.ofEpochMilli(entry.due()) + " threw; dropped";
+    var headers = DeadLetters.headersNamingException(DeadLetters.TIMER_ERROR, detail, null, -1, -1, e.getClass());
+    context.forward(new Record<Object, Object>(entry.connectionId().getBytes(StandardCharsets.UTF_8), null, now,
+        headers), DEAD_LETTER_SINK);
+  }
+
+  /** Applies a decision: the store, then the records, then the index and the meters. */
+  private void apply(String id, Decision d, long now) {
+    Connection next = d.next();
+    switch (d.store()) {
+      case PUT -> connections.put(id, next);
+      // A null put deletes without decoding the old value, as delete() would.
+      case DELETE -> connections.put(id, null);
+      case NONE -> { }
+    }
+    for (TokenExpiryEvent event : d.events()) {
+      context.forward(new Record<>(id, event, now), EXPIRY_SINK);
+    }
+    for (RefreshCommand command : d.commands()) {
+      context.forward(new Record<>(id, command, now), COMMANDS_SINK);
+    }
+    if (d.status() != null) {
+      context.forward(new Record<>(id, d.status(), now), STATUS_SINK);
+    } else if (d.tombstone()) {
+      context.forward(new Record<>(id, null, now), STATUS_SINK);
+    }
+    if (!d.timersRemoved().isEmpty() || !d.timersAdded().isEmpty()) {
+      for (Timer t : d.timersRemoved()) {
+        index.delete(id, t);
       }
-      case STALE -> {
-        metrics.staleResult();
-        return;
+      for (Timer t : d.timersAdded()) {
+        index.put(id, t, next.generation());
       }
-      case REMOVED -> {
-        current.timers().forEach(t -> index.delete(id, t));
-        connections.delete(id);
-        countConnection(current, -1);
-        context.forward(new Record<>(id, null, now), STATUS_SINK);
-        reportPending();
-        log.debug("connection {} ({}) removed", id, current.provider());
-        return;
-      }
-      case NOT_RENEWABLE -> metrics.refreshRequestNotRenewable(current.provider());
+      reportPending();
+    }
+    count(d);
+  }
+
+  private void count(Decision d) {
+    String provider = d.next() != null ? d.next().provider() : d.before() != null ? d.before().provider() : null;
+    switch (d.effect()) {
+      case DUPLICATE -> metrics.duplicate();
+      case STALE -> metrics.staleResult();
+      case NOT_RENEWABLE -> metrics.refreshRequestNotRenewable(provider);
       default -> { }
     }
-    Connection next = outcome.next();
-    if (next == null) {
-      return;
-    }
-    for (TokenExpiryEvent event : outcome.events()) {
-      context.forward(new Record<>(id, event, now), EXPIRY_SINK);
-      metrics.expiryEvent(event.getKind().name(), next.provider());
-    }
-    for (RefreshCommand command : outcome.commands()) {
-      context.forward(new Record<>(id, command, now), COMMANDS_SINK);
-      metrics.refreshCommand(command.getReason().name(), next.provider());
-    }
-    updateTimers(id, current, next);
-    connections.put(id, next);
-    if (transitions.visiblyDifferent(current, next)) {
-      ConnectionStatus status = transitions.status(next, now);
-      context.forward(new Record<>(id, status, now), STATUS_SINK);
-      if (current == null || current.state() != next.state()) {
-        log.debug("connection {} ({}) is {}{}", id, next.provider(), next.state(),
-            status.getAttention() ? " and needs attention: " + status.getReason() : "");
+    for (Decision.Signal signal : d.signals()) {
+      switch (signal) {
+        case UNKNOWN_PROVIDER -> unknownProvider(provider);
+        case COMMAND_TIMED_OUT -> metrics.commandTimedOut(provider);
       }
     }
-    if (current == null) {
-      countConnection(next, 1);
-    } else if (current.state() != next.state() || !current.provider().equals(next.provider())
-        || transitions.attention(current) != transitions.attention(next)) {
-      countConnection(current, -1);
-      countConnection(next, 1);
+    for (TokenExpiryEvent event : d.events()) {
+      metrics.expiryEvent(event.getKind().name(), provider);
+    }
+    for (RefreshCommand command : d.commands()) {
+      metrics.refreshCommand(command.getReason().name(), provider);
+    }
+    if (d.store() != Decision.Store.NONE && !Objects.equals(d.before(), d.after())) {
+      if (d.before() != null) {
+        countConnection(d.before(), -1);
+      }
+      if (d.after() != null) {
+        countConnection(d.after(), 1);
+      }
+      if (d.status() != null && log.isDebugEnabled() && (d.before() == null || d.before().state() != d.after().state())) {
+        log.debug("connection {} ({}) is {}{}", d.next().connectionId(), provider, d.after().state(),
+            d.after().attention() ? " and needs attention: " + d.status().getReason() : "");
+      }
     }
   }
 
-  private void updateTimers(String id, Connection current, Connection next) {
-    // A connection has a handful of timers at most, so the lists themselves are the sets.
-    List<Timer> before = current == null ? List.of() : current.timers();
-    boolean sameGeneration = current != null && current.generation() == next.generation();
-    List<Timer> keep = sameGeneration ? next.timers() : List.of();
-    for (Timer t : before) {
-      if (!keep.contains(t)) {
-        index.delete(id, t);
-      }
+  private void unknownProvider(String provider) {
+    if (metrics.unknownProvider(provider)) {
+      log.warn("provider '{}' of stored connections is not configured here; they get the generic default policy"
+          + " (configure TOKENWARDEN_PROVIDER_<ID>_TYPE=oauth2 and its policy, or remove the connections)",
+          provider);
     }
-    List<Timer> had = sameGeneration ? before : List.of();
-    for (Timer t : next.timers()) {
-      if (!had.contains(t)) {
-        index.put(id, t, next.generation());
-      }
-    }
-    reportPending();
   }
 
   private void deadLetter(Record<String, TokenLifecycleEvent> record, Rejection rejection) {
@@ -246,13 +323,18 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
     RecordMetadata source = context.recordMetadata().orElse(null);
     String topic = source == null ? null : source.topic();
     log.warn("record at {}-{}@{} for connection {} sent to the dead-letter topic: {}", topic,
-        source == null ? -1 : source.partition(), source == null ? -1 : source.offset(), record.key(),
+        source == null ? -1 : source.partition(), source == null ? -1 : source.offset(), abbreviated(record.key()),
         rejection.reason());
     byte[] key = record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8);
     byte[] value = lifecycleSerializer.serialize(topic, record.value());
     var headers = DeadLetters.headers(rejection.reason(), rejection.detail(), topic,
         source == null ? -1 : source.partition(), source == null ? -1 : source.offset(), null);
     context.forward(new Record<Object, Object>(key, value, record.timestamp(), headers), DEAD_LETTER_SINK);
+  }
+
+  /** A key for a log line: a rejected one may be of any length. */
+  private static String abbreviated(String key) {
+    return key == null || key.length() <= 100 ? key : key.substring(0, 100) + "... (" + key.length() + " chars)";
   }
 
   /** Never earlier than the cursor, so a wall clock stepping back cannot hide a timer behind the cursor. */
@@ -266,12 +348,12 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
     reportedPending = size;
   }
 
-  private void countConnection(Connection c, long delta) {
-    reportedConnections.merge(Map.entry(c.state().name(), c.provider()), delta, Long::sum);
-    metrics.connections(c.state().name(), c.provider(), delta);
-    if (transitions.attention(c)) {
-      reportedAttention.merge(c.provider(), delta, Long::sum);
-      metrics.attention(c.provider(), delta);
+  private void countConnection(ConnectionView.Shown shown, long delta) {
+    reportedConnections.merge(Map.entry(shown.state().name(), shown.provider()), delta, Long::sum);
+    metrics.connections(shown.state().name(), shown.provider(), delta);
+    if (shown.attention()) {
+      reportedAttention.merge(shown.provider(), delta, Long::sum);
+      metrics.attention(shown.provider(), delta);
     }
   }
 

@@ -1,389 +1,319 @@
 package io.tokenwarden.stream.processor;
 
-import io.tokenwarden.schema.ConnectionRemoved;
-import io.tokenwarden.schema.ConnectionState;
+import io.tokenwarden.contracts.ErrorCodes;
 import io.tokenwarden.schema.ConnectionStatus;
 import io.tokenwarden.schema.ExpiryKind;
 import io.tokenwarden.schema.FailureKind;
 import io.tokenwarden.schema.RefreshCommand;
-import io.tokenwarden.schema.RefreshFailed;
 import io.tokenwarden.schema.RefreshReason;
-import io.tokenwarden.schema.RefreshRequested;
 import io.tokenwarden.schema.TokenExpiryEvent;
-import io.tokenwarden.schema.TokenIssued;
-import io.tokenwarden.schema.TokenLifecycleEvent;
-import io.tokenwarden.schema.TokenRefreshed;
-import io.tokenwarden.schema.TokenRevoked;
+import io.tokenwarden.stream.ExpiryConfig;
 import io.tokenwarden.stream.policy.ExpiryPolicies;
 import io.tokenwarden.stream.policy.ExpiryPolicy;
-import io.tokenwarden.stream.processor.Outcome.Effect;
+import io.tokenwarden.stream.processor.Decision.Effect;
+import io.tokenwarden.stream.processor.Decision.Signal;
 import io.tokenwarden.stream.state.Connection;
 import io.tokenwarden.stream.state.EventIds;
 import io.tokenwarden.stream.state.Timer;
 import io.tokenwarden.stream.state.TimerKind;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
-import java.util.Optional;
 
 /**
- * The transition table of a connection, as a pure function of its state, an input and the wall-clock time.
- * The processor around it only loads, stores and forwards. Timers are not kept as instructions but derived:
- * {@link #desiredTimers} says which deadlines a state has, and the processor makes the deadline index match.
+ * The transition table of a connection, as one pure function: {@link #decide} takes the stored facts, an input
+ * and the wall-clock time, and returns the whole {@link Decision}: the next facts, the expiry events, the refresh
+ * commands, the status record (or none), the timer changes and what to count. What a user sees is computed by
+ * {@link ConnectionView} from the facts; timers are not kept as instructions but derived from the facts too
+ * ({@link #desiredTimers}), and the decision says how the deadline index must change to match.
  */
 public final class Transitions {
 
-  /** Reasons shown on {@code connections.status} when the state has no error code of its own. */
-  public static final String REASON_EXPIRING = "access_token_expiring";
-  public static final String REASON_EXPIRED = "access_token_expired";
-  public static final String REASON_REFRESH_TOKEN_EXPIRING = "refresh_token_expiring";
-  public static final String REASON_REFRESH_TOKEN_EXPIRED = "refresh_token_expired";
+  /**
+   * A reported refresh-token expiry within this of the known one is the same expiry, counted down by the
+   * provider ({@code now + refresh_expires_in}); only a larger move is a new expiry.
+   */
+  static final long REFRESH_TOKEN_EXPIRY_TOLERANCE_MS = 60_000;
 
-  private static final int ACCESS_BITS =
-      TimerKind.REFRESH.bit() | TimerKind.KEEP_ALIVE.bit() | TimerKind.WARN.bit() | TimerKind.EXPIRE.bit();
+  /**
+   * The lifetime assumed for a renewed token whose provider gave no expiry, when the token it replaced gives none
+   * to go by either (it arrived already expired): the typical hour of an OAuth2 access token.
+   */
+  static final long ASSUMED_LIFETIME_MS = 3_600_000;
+
+  /** Doublings of the command deadline per attempt, at most; the cap below ends it long before. */
+  private static final int MAX_DEADLINE_DOUBLINGS = 16;
 
   private final ExpiryPolicies policies;
-  private final Duration retryBackoff;
-  private final Duration retryBackoffMax;
+  private final ConnectionView view;
+  private final long retryBackoff;
+  private final long retryBackoffMax;
+  private final long commandTimeout;
   private final int dedupWindow;
 
-  public Transitions(ExpiryPolicies policies, Duration retryBackoff, Duration retryBackoffMax, int dedupWindow) {
-    this.policies = policies;
-    this.retryBackoff = retryBackoff;
-    this.retryBackoffMax = retryBackoffMax;
-    this.dedupWindow = dedupWindow;
+  public Transitions(ExpiryConfig config) {
+    this.policies = config.policies();
+    this.view = new ConnectionView(config.policies());
+    this.retryBackoff = config.retryBackoff().toMillis();
+    this.retryBackoffMax = config.retryBackoffMax().toMillis();
+    this.commandTimeout = config.commandTimeout().toMillis();
+    this.dedupWindow = config.dedupWindow();
   }
 
-  /** Applies a validated lifecycle event to the connection's state ({@code null} if it has none). */
-  public Outcome onEvent(Connection current, TokenLifecycleEvent event, long now) {
-    if (current != null && current.recentEventIds().contains(event.getEventId())) {
-      return Outcome.unchanged(current, Effect.DUPLICATE);
+  /** The view this table computes statuses with. */
+  public ConnectionView view() {
+    return view;
+  }
+
+  /**
+   * Everything that follows from {@code input} arriving for a connection whose stored facts are {@code current}
+   * ({@code null} if it has none) at wall-clock time {@code now}. Pure: nothing is applied.
+   */
+  public Decision decide(Connection current, Input input, long now) {
+    List<Signal> signals = current == null || policies.resolve(current.provider()).known()
+        ? List.of() : List.of(Signal.UNKNOWN_PROVIDER);
+    if (current != null && input.eventId() != null && current.recentEventIds().contains(input.eventId())) {
+      return Decision.unchanged(current, Effect.DUPLICATE, null, signals);
     }
-    Object payload = event.getPayload();
-    if (payload instanceof TokenIssued issued) {
-      return issued(current, event, issued, now);
+    if (input instanceof Input.Issued issued) {
+      return issued(current, issued, now);
     }
     if (current == null) {
       // Results and requests for a connection we do not know (removed, or never issued) change nothing.
-      boolean result = payload instanceof TokenRefreshed || payload instanceof RefreshFailed;
-      return Outcome.unchanged(null, result ? Effect.STALE : Effect.IGNORED);
+      boolean result = input instanceof Input.Refreshed || input instanceof Input.Failed;
+      return Decision.unchanged(null, result ? Effect.STALE : Effect.IGNORED, null, signals);
     }
-    if (payload instanceof TokenRefreshed refreshed) {
-      return refreshed(current, event, refreshed, now);
+    if (input instanceof Input.Refreshed refreshed) {
+      return refreshed(current, refreshed, now, signals);
     }
-    if (payload instanceof RefreshFailed failed) {
-      return failed(current, event, failed, now);
+    if (input instanceof Input.Failed failed) {
+      return failed(current, failed, now, signals);
     }
-    if (payload instanceof RefreshRequested) {
-      return requested(current, event, now);
+    if (input instanceof Input.Requested requested) {
+      return requested(current, requested, now, signals);
     }
-    if (payload instanceof TokenRevoked revoked) {
-      Step s = new Step(current, now);
-      s.remember(event.getEventId());
-      s.b.state = ConnectionState.REVOKED;
-      s.b.failure = revoked.getReason() != null ? revoked.getReason() : "revoked";
+    if (input instanceof Input.Revoked revoked) {
+      Step s = new Step(current, now, signals);
+      s.remember(revoked.eventId());
+      s.b.revocation = revoked.reason() == null || revoked.reason().isBlank()
+          ? ConnectionView.REASON_REVOKED : revoked.reason();
       s.b.outstandingCommandId = null;
+      s.b.commandIssuedAt = null;
       s.b.retryAt = null;
-      return s.settle(Effect.APPLIED);
+      return s.finish(Effect.APPLIED);
     }
-    if (payload instanceof ConnectionRemoved) {
-      return new Outcome(null, Effect.REMOVED, List.of(), List.of());
+    if (input instanceof Input.Removed) {
+      return new Decision(Effect.REMOVED, null, Decision.Store.DELETE, List.of(), List.of(), null, true,
+          current.timers(), List.of(), view.shown(current), null, signals);
     }
-    throw new IllegalArgumentException("unsupported payload " + payload.getClass().getSimpleName());
+    Input.TimerFired timer = (Input.TimerFired) input;
+    Step s = new Step(current, now, signals);
+    s.fire(timer.kind());
+    return s.finish(Effect.APPLIED);
   }
 
-  /** Fires one timer of the connection, then any other timers that became due. */
-  public Outcome onTimer(Connection current, TimerKind kind, long now) {
-    Step s = new Step(current, now);
-    s.fire(kind);
-    return s.settle(Effect.APPLIED);
-  }
-
-  private Outcome issued(Connection current, TokenLifecycleEvent event, TokenIssued issued, long now) {
+  private Decision issued(Connection current, Input.Issued issued, long now) {
     Connection.Builder b = current == null ? new Connection.Builder() : current.toBuilder();
-    b.connectionId = event.getConnectionId();
-    b.tenantId = event.getTenantId();
-    b.provider = event.getProvider();
-    b.accountId = event.getAccountId();
+    b.connectionId = issued.connectionId();
+    b.tenantId = issued.tenantId();
+    b.provider = issued.provider();
+    b.accountId = issued.accountId();
     // A new connection starts from its issue time rather than 1, so that a connection removed and added
     // again under the same id never reuses a generation, and with it the ids of its expiry events.
-    b.generation = current == null ? Math.max(1, event.getOccurredAt().toEpochMilli()) : current.generation() + 1;
+    b.generation = current == null ? Math.max(1, issued.occurredAt()) : current.generation() + 1;
     startGeneration(b, now);
-    b.credentials = issued.getCredentials();
-    b.expiresAt = millis(issued.getExpiresAt());
-    b.refreshTokenExpiresAt = millis(issued.getRefreshTokenExpiresAt());
+    b.credentials = issued.credentials();
+    b.expiresAt = issued.expiresAt();
+    b.refreshTokenExpiresAt = issued.refreshTokenExpiresAt();
     b.refreshTokenFired = 0;
-    Step s = new Step(b, now);
-    s.remember(event.getEventId());
-    return s.settle(Effect.APPLIED);
+    // A reconnect is a new grant: a revocation no longer holds.
+    b.revocation = null;
+    Step s = new Step(current, b, now, List.of());
+    s.remember(issued.eventId());
+    return s.finish(Effect.APPLIED);
   }
 
-  private Outcome refreshed(Connection current, TokenLifecycleEvent event, TokenRefreshed refreshed, long now) {
-    if (current.state() == ConnectionState.REVOKED || refreshed.getGeneration() != current.generation()) {
-      return Outcome.unchanged(current, Effect.STALE);
+  private Decision refreshed(Connection current, Input.Refreshed refreshed, long now, List<Signal> signals) {
+    // Any command of the current generation may deliver it: a late answer to an abandoned command still carries
+    // a good token, and with single-use refresh tokens dropping it would lose the grant.
+    if (current.revoked() || refreshed.generation() != current.generation()) {
+      return Decision.unchanged(current, Effect.STALE, null, signals);
     }
-    Step s = new Step(current, now);
+    Step s = new Step(current, now, signals);
     Connection.Builder b = s.b;
-    s.remember(event.getEventId());
+    s.remember(refreshed.eventId());
     b.generation++;
     startGeneration(b, now);
-    b.credentials = refreshed.getCredentials();
-    b.expiresAt = millis(refreshed.getExpiresAt());
-    Long refreshTokenExpiresAt = millis(refreshed.getRefreshTokenExpiresAt());
-    if (refreshTokenExpiresAt != null && !refreshTokenExpiresAt.equals(b.refreshTokenExpiresAt)) {
-      b.refreshTokenExpiresAt = refreshTokenExpiresAt;
-      b.refreshTokenFired = 0;
+    b.credentials = refreshed.credentials();
+    b.expiresAt = refreshed.expiresAt() != null ? refreshed.expiresAt() : assumedExpiry(current, now);
+    Long reported = refreshed.refreshTokenExpiresAt();
+    Long known = b.refreshTokenExpiresAt;
+    if (reported != null) {
+      if (known == null || reported > known + REFRESH_TOKEN_EXPIRY_TOLERANCE_MS) {
+        // A new refresh token, or a real extension: its warnings start over.
+        b.refreshTokenExpiresAt = reported;
+        b.refreshTokenFired = 0;
+      } else if (reported < known - REFRESH_TOKEN_EXPIRY_TOLERANCE_MS) {
+        // Shortened: warnings already raised stay raised, and the earlier deadlines apply.
+        b.refreshTokenExpiresAt = reported;
+      }
+      // Otherwise the same expiry, counted down by the provider: keep it, and its warnings.
     }
-    b.lastRefreshedAt = event.getOccurredAt().toEpochMilli();
-    return s.settle(Effect.APPLIED);
+    b.lastRefreshedAt = refreshed.occurredAt();
+    return s.finish(Effect.APPLIED);
   }
 
-  /** A new generation starts healthy: connected, no failure, no command out, no access-token timer fired. */
+  /**
+   * The expiry of a renewed token whose provider gave none: the provider did not say, so it is assumed to live as
+   * long as the token it replaced; a token that never expired stays so.
+   */
+  private static Long assumedExpiry(Connection current, long now) {
+    if (current.expiresAt() == null) {
+      return null;
+    }
+    long previous = current.expiresAt() - current.generationStartedAt();
+    return now + (previous > 0 ? previous : ASSUMED_LIFETIME_MS);
+  }
+
+  /** A new generation starts healthy: no failure, no command out, no access-token timer fired. */
   private static void startGeneration(Connection.Builder b, long now) {
     b.generationStartedAt = now;
-    b.state = ConnectionState.CONNECTED;
-    b.failure = null;
+    b.permanentFailure = null;
+    b.transientFailure = null;
     b.attempt = 0;
     b.outstandingCommandId = null;
+    b.commandIssuedAt = null;
     b.retryAt = null;
     b.fired = 0;
   }
 
-  private Outcome failed(Connection current, TokenLifecycleEvent event, RefreshFailed failed, long now) {
-    if (current.state() == ConnectionState.REVOKED || failed.getGeneration() != current.generation()
-        || !failed.getCommandId().equals(current.outstandingCommandId())) {
-      return Outcome.unchanged(current, Effect.STALE);
+  private Decision failed(Connection current, Input.Failed failed, long now, List<Signal> signals) {
+    if (current.revoked() || failed.generation() != current.generation()
+        || !failed.commandId().equals(current.outstandingCommandId())) {
+      return Decision.unchanged(current, Effect.STALE, null, signals);
     }
-    Step s = new Step(current, now);
+    Step s = new Step(current, now, signals);
     Connection.Builder b = s.b;
-    s.remember(event.getEventId());
+    s.remember(failed.eventId());
     b.outstandingCommandId = null;
-    b.failure = failed.getErrorCode();
-    if (failed.getKind() == FailureKind.PERMANENT) {
-      b.state = ConnectionState.NEEDS_RECONNECT;
+    b.commandIssuedAt = null;
+    if (failed.kind() == FailureKind.PERMANENT) {
+      b.permanentFailure = failed.errorCode();
       b.retryAt = null;
     } else {
-      // An expired token stays EXPIRED: the human must know even while retries go on.
-      if (b.state != ConnectionState.EXPIRED) {
-        b.state = ConnectionState.DEGRADED;
-      }
-      b.retryAt = retryAt(b, millis(failed.getRetryAfter()), now);
+      b.transientFailure = failed.errorCode();
+      b.retryAt = s.retryAt(failed.retryAfter());
     }
-    return s.settle(Effect.APPLIED);
+    return s.finish(Effect.APPLIED);
   }
 
-  private Outcome requested(Connection current, TokenLifecycleEvent event, long now) {
-    Step s = new Step(current, now);
-    s.remember(event.getEventId());
-    if (!renewable(s.b) || s.b.state == ConnectionState.REVOKED) {
-      return s.settle(Effect.NOT_RENEWABLE);
+  private Decision requested(Connection current, Input.Requested requested, long now, List<Signal> signals) {
+    Step s = new Step(current, now, signals);
+    s.remember(requested.eventId());
+    if (s.b.revocation != null || !s.renewable()) {
+      return s.finish(Effect.NOT_RENEWABLE);
     }
     if (s.b.outstandingCommandId != null) {
-      return s.settle(Effect.IGNORED);
+      if (now < s.deadline()) {
+        return s.finish(Effect.IGNORED);
+      }
+      // The command is overdue: the user need not wait for its timer.
+      s.abandon();
     }
-    s.b.retryAt = null;
     s.command(RefreshReason.USER_REQUESTED);
-    return s.settle(Effect.APPLIED);
+    return s.finish(Effect.APPLIED);
   }
 
-  /** The later of {@code retryAfter} and an exponential backoff with jitter, but never past the expiry. */
-  private long retryAt(Connection.Builder b, Long retryAfter, long now) {
-    int exponent = Math.min(Math.max(b.attempt - 1, 0), 30);
-    long delay = Math.min(retryBackoffMax.toMillis(), retryBackoff.toMillis() << exponent);
-    delay -= (long) (EventIds.fraction(b.connectionId, b.generation, "retry-" + b.attempt) * delay / 2);
-    long at = now + delay;
-    if (retryAfter != null) {
-      at = Math.max(at, retryAfter);
-    }
-    if (b.expiresAt != null && b.expiresAt > now) {
-      at = Math.min(at, b.expiresAt);
-    }
-    return at;
-  }
-
-  /** Whether a machine can renew this connection's token now. */
-  public boolean renewable(Connection c) {
-    return renewable(c.toBuilder());
-  }
-
-  private boolean renewable(Connection.Builder b) {
-    boolean refreshTokenDead = (b.refreshTokenFired & TimerKind.REFRESH_TOKEN_EXPIRE.bit()) != 0;
-    boolean hasRefreshToken = b.credentials.getHasRefreshToken() || b.refreshTokenExpiresAt != null;
-    return !refreshTokenDead && policy(b.provider).refreshable().test(hasRefreshToken);
-  }
-
-  /** The orange "!": true exactly when a human must act. */
-  public boolean attention(Connection c) {
-    return switch (c.state()) {
-      case NEEDS_RECONNECT, EXPIRED, REVOKED -> true;
-      case EXPIRING -> !renewable(c) || c.refreshTokenFired() != 0;
-      default -> c.refreshTokenFired() != 0;
-    };
-  }
-
-  /**
-   * The reason shown on the status. When attention is on, it says why: the error code or revocation reason,
-   * the expiry, or the refresh token's deadline. Otherwise it is the transient error code or the coming expiry.
-   */
-  public String reason(Connection c) {
-    return switch (c.state()) {
-      case NEEDS_RECONNECT, REVOKED -> c.failure();
-      case EXPIRED -> REASON_EXPIRED;
-      default -> {
-        if ((c.refreshTokenFired() & TimerKind.REFRESH_TOKEN_EXPIRE.bit()) != 0) {
-          yield REASON_REFRESH_TOKEN_EXPIRED;
-        }
-        if (c.refreshTokenFired() != 0) {
-          yield REASON_REFRESH_TOKEN_EXPIRING;
-        }
-        yield switch (c.state()) {
-          case DEGRADED -> c.failure();
-          case EXPIRING -> REASON_EXPIRING;
-          default -> null;
-        };
-      }
-    };
-  }
-
-  /** The status record of a connection, as computed at {@code now}. */
-  public ConnectionStatus status(Connection c, long now) {
-    return ConnectionStatus.newBuilder()
-        .setConnectionId(c.connectionId())
-        .setTenantId(c.tenantId())
-        .setProvider(c.provider())
-        .setAccountId(c.accountId())
-        .setState(c.state())
-        .setAttention(attention(c))
-        .setReason(reason(c))
-        .setExpiresAt(instant(c.expiresAt()))
-        .setRefreshTokenExpiresAt(instant(c.refreshTokenExpiresAt()))
-        .setLastRefreshedAt(instant(c.lastRefreshedAt()))
-        .setUpdatedAt(Instant.ofEpochMilli(now))
-        .setGeneration(c.generation())
-        .build();
-  }
-
-  /** Whether two states look different on {@code connections.status} (the update time aside). */
-  public boolean visiblyDifferent(Connection a, Connection b) {
-    if (a == null || b == null) {
-      return a != b;
-    }
-    return a.state() != b.state() || attention(a) != attention(b) || !Objects.equals(reason(a), reason(b))
-        || !Objects.equals(a.expiresAt(), b.expiresAt())
-        || !Objects.equals(a.refreshTokenExpiresAt(), b.refreshTokenExpiresAt())
-        || !Objects.equals(a.lastRefreshedAt(), b.lastRefreshedAt()) || a.generation() != b.generation()
-        || !Objects.equals(a.tenantId(), b.tenantId()) || !a.provider().equals(b.provider())
-        || !a.accountId().equals(b.accountId());
-  }
-
-  /** The deadlines a connection in this state has, earliest first. */
-  public List<Timer> desiredTimers(Connection c) {
-    return desiredTimers(c.toBuilder());
-  }
-
-  private List<Timer> desiredTimers(Connection.Builder b) {
-    List<Timer> timers = new ArrayList<>();
-    if (b.state == ConnectionState.REVOKED) {
-      return timers;
-    }
-    ExpiryPolicy policy = policy(b.provider);
-    if (b.expiresAt != null) {
-      if (!fired(b, TimerKind.EXPIRE)) {
-        timers.add(timer(TimerKind.EXPIRE, b.expiresAt));
-        if (!fired(b, TimerKind.WARN)) {
-          timers.add(timer(TimerKind.WARN, b.expiresAt - policy.warnBefore().toMillis()));
-        }
-      }
-    }
-    if (b.refreshTokenExpiresAt != null && (b.refreshTokenFired & TimerKind.REFRESH_TOKEN_EXPIRE.bit()) == 0) {
-      timers.add(timer(TimerKind.REFRESH_TOKEN_EXPIRE, b.refreshTokenExpiresAt));
-      if ((b.refreshTokenFired & TimerKind.REFRESH_TOKEN_WARN.bit()) == 0) {
-        policy.refreshTokenWarnBefore().ifPresent(lead ->
-            timers.add(timer(TimerKind.REFRESH_TOKEN_WARN, b.refreshTokenExpiresAt - lead.toMillis())));
-      }
-    }
-    if (canCommand(b)) {
-      if (b.retryAt != null) {
-        timers.add(timer(TimerKind.RETRY, b.retryAt));
-      } else {
-        long jitter = (long) (EventIds.fraction(b.connectionId, b.generation, "jitter") * policy.jitter().toMillis());
-        Optional<Duration> refreshBefore = policy.refreshBefore();
-        if (b.expiresAt != null && refreshBefore.isPresent() && !fired(b, TimerKind.REFRESH)
-            && !fired(b, TimerKind.EXPIRE)) {
-          timers.add(timer(TimerKind.REFRESH, b.expiresAt - refreshBefore.get().toMillis() - jitter));
-        }
-        if (policy.keepAliveEvery().isPresent() && !fired(b, TimerKind.KEEP_ALIVE)) {
-          timers.add(timer(TimerKind.KEEP_ALIVE,
-              b.generationStartedAt + policy.keepAliveEvery().get().toMillis() - jitter));
-        }
-      }
-    }
-    timers.sort(Timer.BY_DUE);
-    return timers;
-  }
-
-  private boolean canCommand(Connection.Builder b) {
-    return b.outstandingCommandId == null && b.state != ConnectionState.NEEDS_RECONNECT
-        && b.state != ConnectionState.REVOKED && renewable(b);
-  }
-
-  private static boolean fired(Connection.Builder b, TimerKind kind) {
-    return (b.fired & kind.bit()) != 0;
-  }
-
-  private static Timer timer(TimerKind kind, long due) {
-    return new Timer(kind, Math.max(0, due));
-  }
-
-  private ExpiryPolicy policy(String provider) {
-    return policies.forProvider(provider);
-  }
-
-  private static Long millis(Instant instant) {
-    return instant == null ? null : instant.toEpochMilli();
-  }
-
-  private static Instant instant(Long millis) {
-    return millis == null ? null : Instant.ofEpochMilli(millis);
-  }
-
-  /** One transition in progress: the next state and what it emits. */
+  /** One decision in progress: the next facts and what they emit. */
   private final class Step {
+    final Connection current;
     final Connection.Builder b;
     final long now;
-    final List<TokenExpiryEvent> events = new ArrayList<>();
-    final List<RefreshCommand> commands = new ArrayList<>();
+    final ExpiryPolicy policy;
+    final List<TokenExpiryEvent> events = new ArrayList<>(2);
+    final List<RefreshCommand> commands = new ArrayList<>(1);
+    List<Signal> signals;
 
-    Step(Connection current, long now) {
-      this(current.toBuilder(), now);
+    Step(Connection current, long now, List<Signal> signals) {
+      this(current, current.toBuilder(), now, signals);
     }
 
-    Step(Connection.Builder b, long now) {
+    Step(Connection current, Connection.Builder b, long now, List<Signal> signals) {
+      this.current = current;
       this.b = b;
       this.now = now;
+      this.policy = policies.forProvider(b.provider);
+      this.signals = signals;
+      if (b.connectionId == null) {
+        throw new IllegalStateException("a connection needs an id");
+      }
     }
 
     void remember(String eventId) {
+      if (eventId == null) {
+        return;
+      }
       b.recentEventIds.add(eventId);
       while (b.recentEventIds.size() > dedupWindow) {
         b.recentEventIds.remove(0);
       }
     }
 
-    /** Fires every timer that is due by now, earliest first, then records the timers still pending. */
-    Outcome settle(Effect effect) {
+    boolean renewable() {
+      return ConnectionView.renewable(policy, b.credentials.getHasRefreshToken(), b.refreshTokenExpiresAt,
+          b.refreshTokenFired);
+    }
+
+    /** Whether automatic refreshes (proactive, keep-alive, retry) may be commanded. */
+    boolean mayRefresh() {
+      return b.revocation == null && b.permanentFailure == null && renewable();
+    }
+
+    /**
+     * When the outstanding command is abandoned: {@code COMMAND_TIMEOUT} after it was issued, twice that for the
+     * second attempt of the generation and so on, but never more than the longer of the timeout and the
+     * longest retry backoff.
+     */
+    long deadline() {
+      int doublings = Math.min(Math.max(b.attempt - 1, 0), MAX_DEADLINE_DOUBLINGS);
+      long cap = Math.max(commandTimeout, retryBackoffMax);
+      long timeout = commandTimeout > (cap >> doublings) ? cap : Math.min(cap, commandTimeout << doublings);
+      return b.commandIssuedAt + timeout;
+    }
+
+    /** The later of {@code retryAfter} and an exponential backoff with jitter, but never past the expiry. */
+    long retryAt(Long retryAfter) {
+      int exponent = Math.min(Math.max(b.attempt - 1, 0), 30);
+      long delay = retryBackoff > (retryBackoffMax >> exponent) ? retryBackoffMax
+          : Math.min(retryBackoffMax, retryBackoff << exponent);
+      delay -= (long) (EventIds.fraction(b.connectionId, b.generation, "retry-" + b.attempt) * delay / 2);
+      long at = now + delay;
+      if (retryAfter != null) {
+        at = Math.max(at, retryAfter);
+      }
+      if (b.expiresAt != null && b.expiresAt > now) {
+        at = Math.min(at, b.expiresAt);
+      }
+      return at;
+    }
+
+    /** Fires every timer that is due by now, earliest first, then returns the whole decision. */
+    Decision finish(Effect effect) {
+      List<Timer> desired = null;
       for (int guard = 0; guard < 4 * TimerKind.values().length; guard++) {
-        List<Timer> desired = desiredTimers(b);
+        normalise();
+        desired = desiredTimers();
         Timer due = desired.isEmpty() || desired.get(0).due() > now ? null : desired.get(0);
         if (due == null) {
-          b.timers = desired;
-          return new Outcome(b.build(), effect, events, commands);
+          return decision(effect, desired);
         }
-        boolean expiryAlsoDue = desired.stream().anyMatch(t -> t.due() <= now && (
-            due.kind() == TimerKind.WARN && t.kind() == TimerKind.EXPIRE
-            || due.kind() == TimerKind.REFRESH_TOKEN_WARN && t.kind() == TimerKind.REFRESH_TOKEN_EXPIRE));
+        boolean expiryAlsoDue = false;
+        for (Timer t : desired) {
+          if (t.due() <= now && (due.kind() == TimerKind.WARN && t.kind() == TimerKind.EXPIRE
+              || due.kind() == TimerKind.REFRESH_TOKEN_WARN && t.kind() == TimerKind.REFRESH_TOKEN_EXPIRE)) {
+            expiryAlsoDue = true;
+          }
+        }
         if (expiryAlsoDue) {
           // A token that arrives already expired gets EXPIRED, not EXPIRING and then EXPIRED.
           markFired(due.kind());
@@ -394,13 +324,101 @@ public final class Transitions {
       throw new IllegalStateException("timers of connection " + b.connectionId + " do not settle");
     }
 
-    void markFired(TimerKind kind) {
-      if (kind == TimerKind.RETRY) {
+    /** Facts that follow from other facts, restated after every change so no path can leave them stale. */
+    void normalise() {
+      if (b.retryAt != null && !mayRefresh()) {
         b.retryAt = null;
-      } else if ((ACCESS_BITS & kind.bit()) != 0) {
-        b.fired |= kind.bit();
-      } else {
-        b.refreshTokenFired |= kind.bit();
+      }
+      boolean refreshing = b.outstandingCommandId != null || b.retryAt != null;
+      if (!refreshing) {
+        b.refreshingSince = null;
+      } else if (b.refreshingSince == null) {
+        b.refreshingSince = now;
+      }
+    }
+
+    private Decision decision(Effect effect, List<Timer> desired) {
+      b.timers = desired;
+      Connection next = b.build();
+      ConnectionView.Shown before = current == null ? null : view.shown(current);
+      ConnectionView.Shown after = view.shown(next);
+      ConnectionStatus status = current == null || ConnectionView.visiblyDifferent(current, before, next, after)
+          ? view.status(next, after, now) : null;
+      List<Timer> had = current == null ? List.of() : current.timers();
+      boolean sameGeneration = current != null && current.generation() == next.generation();
+      List<Timer> removed = new ArrayList<>(had.size());
+      for (Timer t : had) {
+        if (!sameGeneration || !next.timers().contains(t)) {
+          removed.add(t);
+        }
+      }
+      List<Timer> added = new ArrayList<>(next.timers().size());
+      for (Timer t : next.timers()) {
+        if (!sameGeneration || !had.contains(t)) {
+          added.add(t);
+        }
+      }
+      return new Decision(effect, next, Decision.Store.PUT, events, commands, status, false, removed, added, before,
+          after, signals);
+    }
+
+    List<Timer> desiredTimers() {
+      List<Timer> timers = new ArrayList<>(6);
+      if (b.revocation != null) {
+        return timers;
+      }
+      boolean renewable = renewable();
+      long start = b.generationStartedAt;
+      if (b.expiresAt != null && !fired(TimerKind.EXPIRE)) {
+        timers.add(timer(TimerKind.EXPIRE, b.expiresAt));
+        if (!fired(TimerKind.WARN)) {
+          timers.add(timer(TimerKind.WARN, RefreshTiming.warnDue(policy, start, b.expiresAt, renewable)));
+        }
+      }
+      if (b.refreshTokenExpiresAt != null && (b.refreshTokenFired & TimerKind.REFRESH_TOKEN_EXPIRE.bit()) == 0) {
+        timers.add(timer(TimerKind.REFRESH_TOKEN_EXPIRE, b.refreshTokenExpiresAt));
+        if ((b.refreshTokenFired & TimerKind.REFRESH_TOKEN_WARN.bit()) == 0
+            && policy.refreshTokenWarnBefore().isPresent()) {
+          timers.add(timer(TimerKind.REFRESH_TOKEN_WARN,
+              b.refreshTokenExpiresAt - policy.refreshTokenWarnBefore().get().toMillis()));
+        }
+      }
+      if (b.outstandingCommandId != null) {
+        timers.add(timer(TimerKind.COMMAND_TIMEOUT, deadline()));
+      } else if (mayRefresh()) {
+        long interval = RefreshTiming.minInterval(policy, b.expiresAt == null ? null : b.expiresAt - start);
+        if (b.retryAt != null) {
+          timers.add(timer(TimerKind.RETRY, RefreshTiming.notSooner(b.retryAt, b.lastAttemptAt, interval)));
+        } else {
+          long jitter = policy.jitter().isZero() ? 0
+              : (long) (EventIds.fraction(b.connectionId, b.generation, "jitter") * policy.jitter().toMillis());
+          if (b.expiresAt != null && policy.refreshBefore().isPresent() && !fired(TimerKind.REFRESH)) {
+            timers.add(timer(TimerKind.REFRESH, RefreshTiming.notSooner(
+                RefreshTiming.refreshDue(policy, start, b.expiresAt, jitter), b.lastAttemptAt, interval)));
+          }
+          if (policy.keepAliveEvery().isPresent() && !fired(TimerKind.KEEP_ALIVE)) {
+            timers.add(timer(TimerKind.KEEP_ALIVE, RefreshTiming.notSooner(
+                start + policy.keepAliveEvery().get().toMillis() - jitter, b.lastAttemptAt, interval)));
+          }
+        }
+      }
+      timers.sort(Timer.BY_DUE);
+      return timers;
+    }
+
+    boolean fired(TimerKind kind) {
+      return (b.fired & kind.bit()) != 0;
+    }
+
+    void markFired(TimerKind kind) {
+      switch (kind) {
+        case REFRESH, KEEP_ALIVE, WARN -> b.fired |= kind.bit();
+        case EXPIRE -> b.fired |= TimerKind.EXPIRE.bit() | TimerKind.WARN.bit();
+        case REFRESH_TOKEN_WARN -> b.refreshTokenFired |= kind.bit();
+        case REFRESH_TOKEN_EXPIRE ->
+            b.refreshTokenFired |= TimerKind.REFRESH_TOKEN_EXPIRE.bit() | TimerKind.REFRESH_TOKEN_WARN.bit();
+        case RETRY -> b.retryAt = null;
+        case COMMAND_TIMEOUT -> { }
       }
     }
 
@@ -410,27 +428,35 @@ public final class Transitions {
         case REFRESH -> commandIfPossible(RefreshReason.PROACTIVE);
         case KEEP_ALIVE -> commandIfPossible(RefreshReason.KEEPALIVE);
         case RETRY -> commandIfPossible(RefreshReason.RETRY);
-        case WARN -> {
-          event(ExpiryKind.EXPIRING, b.expiresAt);
-          if (b.state != ConnectionState.NEEDS_RECONNECT && b.state != ConnectionState.EXPIRED) {
-            b.state = ConnectionState.EXPIRING;
+        case COMMAND_TIMEOUT -> {
+          // Also a legacy timer of a state written before deadlines existed: abandon only what is overdue.
+          if (b.outstandingCommandId != null && now >= deadline()) {
+            abandon();
           }
         }
-        case EXPIRE -> {
-          b.fired |= TimerKind.WARN.bit();
-          event(ExpiryKind.EXPIRED, b.expiresAt);
-          b.state = ConnectionState.EXPIRED;
-        }
+        case WARN -> event(ExpiryKind.EXPIRING, b.expiresAt);
+        case EXPIRE -> event(ExpiryKind.EXPIRED, b.expiresAt);
         case REFRESH_TOKEN_WARN -> event(ExpiryKind.REFRESH_TOKEN_EXPIRING, b.refreshTokenExpiresAt);
-        case REFRESH_TOKEN_EXPIRE -> {
-          b.refreshTokenFired |= TimerKind.REFRESH_TOKEN_WARN.bit();
-          event(ExpiryKind.REFRESH_TOKEN_EXPIRED, b.refreshTokenExpiresAt);
-        }
+        case REFRESH_TOKEN_EXPIRE -> event(ExpiryKind.REFRESH_TOKEN_EXPIRED, b.refreshTokenExpiresAt);
       }
     }
 
+    /**
+     * Gives up on the outstanding command: its failure, if it ever comes, is stale. The next attempt of the same
+     * generation is due at once (the minimum interval aside); a retry, not a new renewal.
+     */
+    void abandon() {
+      b.outstandingCommandId = null;
+      b.commandIssuedAt = null;
+      b.transientFailure = ErrorCodes.COMMAND_TIMEOUT;
+      b.retryAt = now;
+      List<Signal> more = new ArrayList<>(signals);
+      more.add(Signal.COMMAND_TIMED_OUT);
+      signals = more;
+    }
+
     void commandIfPossible(RefreshReason reason) {
-      if (canCommand(b)) {
+      if (b.outstandingCommandId == null && mayRefresh()) {
         command(reason);
       }
     }
@@ -439,34 +465,25 @@ public final class Transitions {
       b.attempt++;
       String id = EventIds.command(b.connectionId, b.generation, b.attempt);
       b.outstandingCommandId = id;
-      b.state = ConnectionState.REFRESHING;
-      commands.add(RefreshCommand.newBuilder()
-          .setCommandId(id)
-          .setConnectionId(b.connectionId)
-          .setTenantId(b.tenantId)
-          .setProvider(b.provider)
-          .setAccountId(b.accountId)
-          .setGeneration(b.generation)
-          .setReason(reason)
-          .setAttempt(b.attempt)
-          .setCredentials(b.credentials)
-          .setRequestedAt(Instant.ofEpochMilli(now))
-          .setExpiresAt(instant(b.expiresAt))
-          .build());
+      b.commandIssuedAt = now;
+      b.lastAttemptAt = now;
+      b.retryAt = null;
+      commands.add(new RefreshCommand(id, b.connectionId, b.tenantId, b.provider, b.accountId, b.generation, reason,
+          b.attempt, b.credentials, Instant.ofEpochMilli(now), instant(b.expiresAt)));
     }
 
     void event(ExpiryKind kind, Long expiresAt) {
-      events.add(TokenExpiryEvent.newBuilder()
-          .setEventId(EventIds.expiryEvent(b.connectionId, b.generation, kind.name()))
-          .setConnectionId(b.connectionId)
-          .setTenantId(b.tenantId)
-          .setProvider(b.provider)
-          .setAccountId(b.accountId)
-          .setKind(kind)
-          .setExpiresAt(Instant.ofEpochMilli(expiresAt))
-          .setEmittedAt(Instant.ofEpochMilli(now))
-          .setGeneration(b.generation)
-          .build());
+      events.add(new TokenExpiryEvent(EventIds.expiryEvent(b.connectionId, b.generation, kind.name()),
+          b.connectionId, b.tenantId, b.provider, b.accountId, kind, Instant.ofEpochMilli(expiresAt),
+          Instant.ofEpochMilli(now), b.generation));
     }
+  }
+
+  private static Timer timer(TimerKind kind, long due) {
+    return new Timer(kind, Math.max(0, due));
+  }
+
+  private static Instant instant(Long millis) {
+    return millis == null ? null : Instant.ofEpochMilli(millis);
   }
 }

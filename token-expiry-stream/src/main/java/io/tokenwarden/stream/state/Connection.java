@@ -1,13 +1,14 @@
 package io.tokenwarden.stream.state;
 
-import io.tokenwarden.schema.ConnectionState;
 import io.tokenwarden.schema.SealedCredentials;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * Everything the stream keeps about one connection, in the {@code connections} store.
+ * Everything the stream knows about one connection, in the {@code connections} store: facts, not a label. What a
+ * user sees (the state, the orange "!", the reason) is computed from these facts by
+ * {@code io.tokenwarden.stream.processor.ConnectionView}, so no transition can forget to set it.
  *
  * @param connectionId the connection, also the store key
  * @param tenantId the owning tenant, if any
@@ -16,16 +17,22 @@ import java.util.Objects;
  * @param generation incremented on every accepted {@code TokenIssued} and {@code TokenRefreshed}; a new
  *     connection starts at its {@code TokenIssued}'s {@code occurredAt} in epoch millis, so a removed and re-added
  *     connection never reuses a generation
- * @param generationStartedAt when the current generation was accepted (wall clock), the keep-alive base
+ * @param generationStartedAt when the current generation was accepted (wall clock): the start of the token's
+ *     lifetime as the stream sees it, and the keep-alive base
  * @param credentials the sealed credentials, copied into refresh commands and never opened
  * @param expiresAt access-token expiry in epoch millis, null if it never expires
  * @param refreshTokenExpiresAt refresh-token expiry in epoch millis, null if unknown
  * @param lastRefreshedAt when the worker last renewed the token, null if never
- * @param state the lifecycle state
- * @param failure the error code of the last failure or the revocation reason, shown as the status reason in
- *     {@code DEGRADED}, {@code NEEDS_RECONNECT} and {@code REVOKED}
+ * @param revocation why the grant was revoked; null while it is not
+ * @param permanentFailure error code of a refresh of this generation that failed {@code PERMANENT}, null if none
+ * @param transientFailure error code of the last refresh of this generation that failed {@code TRANSIENT} (or
+ *     {@code command_timeout}), null if none
  * @param attempt refresh commands emitted in this generation
  * @param outstandingCommandId the command awaiting a result, null if none
+ * @param commandIssuedAt when the outstanding command was issued; null with it
+ * @param lastAttemptAt when the last refresh command of the connection was issued, in any generation; the
+ *     minimum interval between refreshes counts from here
+ * @param refreshingSince when the current renewal began (its first command); null while none is under way
  * @param retryAt when the next {@code RETRY} command is due, null if none
  * @param fired mask of {@link TimerKind#bit()}s of access-token timers fired in this generation
  * @param refreshTokenFired mask of refresh-token timers fired for the current refresh-token expiry
@@ -43,10 +50,14 @@ public record Connection(
     Long expiresAt,
     Long refreshTokenExpiresAt,
     Long lastRefreshedAt,
-    ConnectionState state,
-    String failure,
+    String revocation,
+    String permanentFailure,
+    String transientFailure,
     int attempt,
     String outstandingCommandId,
+    Long commandIssuedAt,
+    Long lastAttemptAt,
+    Long refreshingSince,
     Long retryAt,
     int fired,
     int refreshTokenFired,
@@ -58,13 +69,16 @@ public record Connection(
     Objects.requireNonNull(provider, "provider");
     Objects.requireNonNull(accountId, "accountId");
     Objects.requireNonNull(credentials, "credentials");
-    Objects.requireNonNull(state, "state");
     recentEventIds = List.copyOf(recentEventIds);
     timers = List.copyOf(timers);
   }
 
   public boolean hasFired(TimerKind kind) {
     return ((fired | refreshTokenFired) & kind.bit()) != 0;
+  }
+
+  public boolean revoked() {
+    return revocation != null;
   }
 
   public Builder toBuilder() {
@@ -83,10 +97,14 @@ public record Connection(
     public Long expiresAt;
     public Long refreshTokenExpiresAt;
     public Long lastRefreshedAt;
-    public ConnectionState state;
-    public String failure;
+    public String revocation;
+    public String permanentFailure;
+    public String transientFailure;
     public int attempt;
     public String outstandingCommandId;
+    public Long commandIssuedAt;
+    public Long lastAttemptAt;
+    public Long refreshingSince;
     public Long retryAt;
     public int fired;
     public int refreshTokenFired;
@@ -109,10 +127,14 @@ public record Connection(
       expiresAt = c.expiresAt;
       refreshTokenExpiresAt = c.refreshTokenExpiresAt;
       lastRefreshedAt = c.lastRefreshedAt;
-      state = c.state;
-      failure = c.failure;
+      revocation = c.revocation;
+      permanentFailure = c.permanentFailure;
+      transientFailure = c.transientFailure;
       attempt = c.attempt;
       outstandingCommandId = c.outstandingCommandId;
+      commandIssuedAt = c.commandIssuedAt;
+      lastAttemptAt = c.lastAttemptAt;
+      refreshingSince = c.refreshingSince;
       retryAt = c.retryAt;
       fired = c.fired;
       refreshTokenFired = c.refreshTokenFired;
@@ -122,8 +144,9 @@ public record Connection(
 
     public Connection build() {
       return new Connection(connectionId, tenantId, provider, accountId, generation, generationStartedAt,
-          credentials, expiresAt, refreshTokenExpiresAt, lastRefreshedAt, state, failure, attempt,
-          outstandingCommandId, retryAt, fired, refreshTokenFired, recentEventIds, timers);
+          credentials, expiresAt, refreshTokenExpiresAt, lastRefreshedAt, revocation, permanentFailure,
+          transientFailure, attempt, outstandingCommandId, commandIssuedAt, lastAttemptAt, refreshingSince, retryAt,
+          fired, refreshTokenFired, recentEventIds, timers);
     }
   }
 }

@@ -21,6 +21,11 @@ public final class EventIds {
     return uuid(connectionId + "|" + generation + "|command|" + attempt);
   }
 
+  /** A fixed-size stand-in for an over-long id: the same id always gives the same stand-in. */
+  public static String digest(String id) {
+    return uuid("digest|" + id);
+  }
+
   /**
    * A fraction in [0, 1) derived from the inputs only, for jitter that is the same on every replay.
    */

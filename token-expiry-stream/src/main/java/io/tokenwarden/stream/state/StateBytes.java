@@ -1,12 +1,11 @@
 package io.tokenwarden.stream.state;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.UTFDataFormatException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -14,14 +13,17 @@ import java.util.Arrays;
  * Big-endian reads and writes in the layout of {@link java.io.DataOutput}, on a plain byte array. The state
  * serde runs twice per event and per fired timer; over {@code DataOutputStream} and a synchronized
  * {@code ByteArrayOutputStream} it was about a quarter of the stream thread's time for a fired timer.
- * Strings are DataOutput's modified UTF-8; ASCII takes a fast path, anything else goes through DataOutput
- * itself, so the bytes are the same either way.
+ *
+ * <p>Strings are written by {@link Writer#writeString}: a four-byte length, then the characters in DataOutput's
+ * modified UTF-8 (every {@code char} on its own, so any Java string round-trips, unpaired surrogates included).
+ * {@link Reader#readUTF} reads the two-byte-length strings of {@code DataOutput.writeUTF}, which the layouts
+ * before version 3 used and which cannot hold more than 65,535 bytes.
  */
 final class StateBytes {
 
   private StateBytes() {}
 
-  /** A growable buffer that writes like {@link DataOutputStream}. */
+  /** A growable buffer that writes like {@link DataOutputStream}, strings aside. */
   static final class Writer {
     private byte[] buf;
     private int pos;
@@ -71,43 +73,48 @@ final class StateBytes {
       pos += bytes.length;
     }
 
-    /** As {@link DataOutputStream#writeUTF}: a two-byte length, then modified UTF-8. */
-    void writeUTF(String s) {
+    /** A four-byte length in bytes, then modified UTF-8: no 64 KB limit, and every {@code char} survives. */
+    void writeString(String s) {
       int n = s.length();
-      if (n <= 0xFFFF && isPlainAscii(s)) {
-        ensure(2 + n);
-        writeShort(n);
-        for (int i = 0; i < n; i++) {
-          buf[pos++] = (byte) s.charAt(i);
+      long encoded = encodedLength(s);
+      if (encoded > Integer.MAX_VALUE - 16) {
+        // Far beyond any field limit and any Kafka record; a caller's bug, not a value that can arrive.
+        throw new IllegalArgumentException("a string of " + n + " characters is too long for the state");
+      }
+      ensure(4 + (int) encoded);
+      writeInt((int) encoded);
+      for (int i = 0; i < n; i++) {
+        char c = s.charAt(i);
+        if (c != 0 && c < 0x80) {
+          buf[pos++] = (byte) c;
+        } else if (c < 0x800) {
+          buf[pos++] = (byte) (0xC0 | (c >> 6));
+          buf[pos++] = (byte) (0x80 | (c & 0x3F));
+        } else {
+          buf[pos++] = (byte) (0xE0 | (c >> 12));
+          buf[pos++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+          buf[pos++] = (byte) (0x80 | (c & 0x3F));
         }
-        return;
       }
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(n * 3 + 2);
-      try {
-        new DataOutputStream(bytes).writeUTF(s);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+    }
+
+    private static long encodedLength(String s) {
+      long length = s.length();
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (c == 0 || c >= 0x80) {
+          length += c < 0x800 ? 1 : 2;
+        }
       }
-      write(bytes.toByteArray());
+      return length;
     }
 
     byte[] toByteArray() {
       return Arrays.copyOf(buf, pos);
     }
-
-    /** 1 to 127 only: modified UTF-8 writes NUL in two bytes. */
-    private static boolean isPlainAscii(String s) {
-      for (int i = 0; i < s.length(); i++) {
-        char c = s.charAt(i);
-        if (c == 0 || c >= 0x80) {
-          return false;
-        }
-      }
-      return true;
-    }
   }
 
-  /** Reads what {@link Writer} (or {@link DataOutputStream}) wrote. */
+  /** Reads what {@link Writer} wrote, and the strings of {@link DataOutputStream#writeUTF}. */
   static final class Reader {
     private final byte[] buf;
     private int pos;
@@ -116,8 +123,17 @@ final class StateBytes {
       this.buf = buf;
     }
 
+    /** Bytes not yet read. */
+    int remaining() {
+      return buf.length - pos;
+    }
+
+    boolean atEnd() {
+      return pos == buf.length;
+    }
+
     private int need(int n) throws EOFException {
-      if (pos + n > buf.length) {
+      if (n < 0 || n > buf.length - pos) {
         throw new EOFException("state record ends after " + buf.length + " bytes, " + n + " more wanted at " + pos);
       }
       int at = pos;
@@ -162,6 +178,41 @@ final class StateBytes {
       }
       int at = need(n);
       return Arrays.copyOfRange(buf, at, at + n);
+    }
+
+    /** Reads what {@link Writer#writeString} wrote. */
+    String readString() throws IOException {
+      int n = readInt();
+      if (n < 0) {
+        throw new UTFDataFormatException("negative string length " + n);
+      }
+      int at = need(n);
+      int end = at + n;
+      int i = at;
+      while (i < end && buf[i] > 0) {
+        i++;
+      }
+      if (i == end) {
+        return new String(buf, at, n, StandardCharsets.ISO_8859_1);
+      }
+      char[] chars = new char[n];
+      int count = 0;
+      for (int j = at; j < end; ) {
+        int b = buf[j] & 0xFF;
+        if (b != 0 && b < 0x80) {
+          chars[count++] = (char) b;
+          j++;
+        } else if ((b & 0xE0) == 0xC0 && j + 1 < end && (buf[j + 1] & 0xC0) == 0x80) {
+          chars[count++] = (char) (((b & 0x1F) << 6) | (buf[j + 1] & 0x3F));
+          j += 2;
+        } else if ((b & 0xF0) == 0xE0 && j + 2 < end && (buf[j + 1] & 0xC0) == 0x80 && (buf[j + 2] & 0xC0) == 0x80) {
+          chars[count++] = (char) (((b & 0x0F) << 12) | ((buf[j + 1] & 0x3F) << 6) | (buf[j + 2] & 0x3F));
+          j += 3;
+        } else {
+          throw new UTFDataFormatException("malformed string at byte " + (j - at));
+        }
+      }
+      return new String(chars, 0, count);
     }
 
     /** As {@link DataInputStream#readUTF}. */

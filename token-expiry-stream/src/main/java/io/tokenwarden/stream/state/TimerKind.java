@@ -2,7 +2,8 @@ package io.tokenwarden.stream.state;
 
 /**
  * The deadlines a connection can have. Declaration order breaks ties between timers due at the same moment:
- * a refresh is commanded before a warning, and a warning is raised before the expiry.
+ * a refresh is commanded before a warning, and a warning is raised before the expiry. The codes are stored in
+ * the connection state, so they never change.
  */
 public enum TimerKind {
   REFRESH((byte) 1),
@@ -11,7 +12,9 @@ public enum TimerKind {
   WARN((byte) 4),
   EXPIRE((byte) 5),
   REFRESH_TOKEN_WARN((byte) 6),
-  REFRESH_TOKEN_EXPIRE((byte) 7);
+  REFRESH_TOKEN_EXPIRE((byte) 7),
+  /** The outstanding refresh command's deadline: unanswered by then, it is abandoned and the next attempt made. */
+  COMMAND_TIMEOUT((byte) 8);
 
   private final byte code;
 
@@ -19,7 +22,7 @@ public enum TimerKind {
     this.code = code;
   }
 
-  /** The byte that identifies this kind in the deadline index key. */
+  /** The byte that identifies this kind in the stored state. */
   public byte code() {
     return code;
   }

@@ -36,10 +36,12 @@ class ExpiryPoliciesTest {
         "TOKENWARDEN_POLICY_FACEBOOK_REFRESH_TOKEN_WARN_BEFORE", "P1D",
         "TOKENWARDEN_POLICY_FACEBOOK_KEEP_ALIVE_EVERY", "P20D",
         "TOKENWARDEN_POLICY_FACEBOOK_JITTER", "PT1M",
+        "TOKENWARDEN_POLICY_FACEBOOK_MIN_REFRESH_INTERVAL", "PT5M",
         "TOKENWARDEN_POLICY_YOUTUBE_KEEP_ALIVE_EVERY", "none")));
     assertThat(policies.forProvider("facebook")).isEqualTo(new ExpiryPolicy(Refreshable.ALWAYS,
         Optional.of(Duration.ofDays(10)), Duration.ofSeconds(3), Optional.of(Duration.ofDays(1)),
-        Optional.of(Duration.ofDays(20)), Duration.ofMinutes(1)));
+        Optional.of(Duration.ofDays(20)), Duration.ofMinutes(1), Duration.ofMinutes(5)));
+    assertThat(policies.forProvider("x").minRefreshInterval()).isEqualTo(Duration.ofMinutes(1));
     assertThat(policies.forProvider("youtube").keepAliveEvery()).isEmpty();
   }
 
@@ -52,7 +54,17 @@ class ExpiryPoliciesTest {
     assertThat(policies.forProvider("acme-crm").warnBefore()).isEqualTo(Duration.ofMinutes(30));
     assertThat(policies.forProvider("acme-crm").refreshBefore()).isEqualTo(ExpiryPolicies.GENERIC.refreshBefore());
     assertThat(policies.isKnown("myspace")).isFalse();
-    assertThatThrownBy(() -> policies.forProvider("myspace")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aProviderThatIsNoLongerConfiguredGetsTheGenericDefaultsAndIsMarkedUnknown() {
+    ExpiryPolicies policies = ExpiryPolicies.from(Env.of(Map.of(
+        "TOKENWARDEN_POLICY_REMOVED_CRM_WARN_BEFORE", "PT30M")));
+    ExpiryPolicies.Resolved removed = policies.resolve("removed-crm");
+    assertThat(removed.known()).isFalse();
+    assertThat(removed.policy().refreshBefore()).isEqualTo(ExpiryPolicies.GENERIC.refreshBefore());
+    assertThat(removed.policy().warnBefore()).as("its overrides still apply").isEqualTo(Duration.ofMinutes(30));
+    assertThat(policies.resolve("x").known()).isTrue();
   }
 
   @Test
@@ -65,6 +77,8 @@ class ExpiryPoliciesTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("must not be negative");
     assertThatThrownBy(() -> ExpiryPolicies.from(Env.of(Map.of("TOKENWARDEN_POLICY_X_WARN_BEFORE", "none"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("TOKENWARDEN_POLICY_X_WARN_BEFORE");
+    assertThatThrownBy(() -> ExpiryPolicies.from(Env.of(Map.of("TOKENWARDEN_POLICY_X_MIN_REFRESH_INTERVAL", "none"))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("TOKENWARDEN_POLICY_X_MIN_REFRESH_INTERVAL");
   }
 
   @Test
