@@ -86,6 +86,8 @@ final class RunCommand implements Callable<Integer> {
     static Services start(Env env, boolean runStream, boolean runWorker, boolean runGateway, PrintWriter out)
         throws Exception {
       TokenwardenConfig config = TokenwardenConfig.from(env);
+      // A registry that is down or lacks our schemas is an error now, not a stalled stream later.
+      config.topics().wireFormat().resolveWriters(config.topics().all());
       Duration closeTimeout = env.getDuration("TOKENWARDEN_CLOSE_TIMEOUT", Duration.ofSeconds(30));
       int port = env.getInt("TOKENWARDEN_HTTP_PORT", 8080);
       Broker broker = Broker.useOrStart(config);

@@ -3,6 +3,7 @@ package io.tokenwarden.cli;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.tokenwarden.contracts.WireFormat;
 import io.tokenwarden.runtime.config.Env;
 import io.tokenwarden.runtime.config.KafkaClients;
 import io.tokenwarden.runtime.config.TokenwardenConfig;
@@ -21,9 +22,11 @@ final class StreamService implements AutoCloseable {
 
   private final ExpiryStreamRunner runner;
   private final KafkaStreamsMetrics kafkaMetrics;
+  private final WireFormat wireFormat;
 
   StreamService(Env env, TokenwardenConfig config, String bootstrap, MeterRegistry registry) {
     Map<String, Object> props = KafkaClients.base(config, bootstrap);
+    this.wireFormat = config.topics().wireFormat();
     this.runner = ExpiryStreamRunner.create(ExpiryConfig.from(env), config.topics(), props, registry);
     // KafkaStreams.State is not numeric, so the Kafka binders skip it.
     for (KafkaStreams.State state : KafkaStreams.State.values()) {
@@ -40,11 +43,13 @@ final class StreamService implements AutoCloseable {
     runner.start();
   }
 
-  /** Ready only in RUNNING, not while rebalancing. */
+  /** Ready only in RUNNING, not while rebalancing, and not while it waits for an unreachable schema registry. */
   Health ready() {
     return () -> {
       KafkaStreams.State state = runner.state();
-      return new Health.Status(state == KafkaStreams.State.RUNNING, "stream " + state);
+      var outage = wireFormat.outage();
+      return new Health.Status(state == KafkaStreams.State.RUNNING && outage.isEmpty(),
+          "stream " + state + outage.map(o -> " waiting: " + o).orElse(""));
     };
   }
 

@@ -1,6 +1,8 @@
 package io.tokenwarden.cli;
 
 import io.tokenwarden.bench.BenchCommand;
+import io.tokenwarden.contracts.SchemaRegistryException;
+import io.tokenwarden.contracts.SchemaRegistryUnavailableException;
 import io.tokenwarden.producer.InvalidEventException;
 import io.tokenwarden.producer.cli.PublishCommand;
 import io.tokenwarden.producer.cli.RefreshCommandLine;
@@ -16,7 +18,7 @@ import picocli.CommandLine.Command;
     description = "OAuth token lifecycle on Kafka.",
     subcommands = {DemoCommand.class, RunCommand.class, TopicsCommand.class, PublishCommand.class,
         RefreshCommandLine.class, StatusCommand.class, EventsCommand.class, KafkaCommand.class,
-        BenchCommand.class})
+        SchemasCommand.class, BenchCommand.class})
 public final class TokenwardenCli implements CliEnvironment, Runnable {
 
   /** Exit code for bad arguments, bad configuration and invalid events. */
@@ -58,6 +60,11 @@ public final class TokenwardenCli implements CliEnvironment, Runnable {
         }
         return EXIT_USAGE;
       }
+      Throwable registry = registryProblem(ex);
+      if (registry != null) {
+        cmd.getErr().println("error: " + registry.getMessage());
+        return 1;
+      }
       if (ex instanceof TopicVerificationException) {
         cmd.getErr().println("error: topics do not match the catalogue:\n" + ex.getMessage());
         return 1;
@@ -65,6 +72,16 @@ public final class TokenwardenCli implements CliEnvironment, Runnable {
       throw ex;
     });
     return cli;
+  }
+
+  /** The schema registry's outage or error behind {@code ex}, if that is what it is. */
+  private static Throwable registryProblem(Throwable ex) {
+    for (Throwable t = ex; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof SchemaRegistryUnavailableException || t instanceof SchemaRegistryException) {
+        return t;
+      }
+    }
+    return null;
   }
 
   public static void main(String[] args) {

@@ -2,6 +2,7 @@ package io.tokenwarden.cli;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.tokenwarden.contracts.WireFormat;
 import io.tokenwarden.runtime.config.Env;
 import io.tokenwarden.runtime.config.KafkaClients;
 import io.tokenwarden.runtime.config.TokenwardenConfig;
@@ -15,9 +16,11 @@ import java.time.Duration;
 final class WorkerService implements AutoCloseable {
 
   private final RefreshWorkerRunner runner;
+  private final WireFormat wireFormat;
 
   WorkerService(Env env, TokenwardenConfig config, String bootstrap, CredentialSealer sealer,
       MeterRegistry registry) {
+    this.wireFormat = config.topics().wireFormat();
     this.runner = RefreshWorkerRunner.start(WorkerConfig.from(env), config.topics(),
         KafkaClients.base(config, bootstrap), sealer, registry);
     Gauge.builder("tokenwarden.worker.ready", runner, r -> r.isReady() ? 1 : 0)
@@ -25,10 +28,14 @@ final class WorkerService implements AutoCloseable {
         .register(registry);
   }
 
-  /** Ready once the worker has its partition assignment. */
+  /** Ready once the worker has its partition assignment, and not while it waits for an unreachable registry. */
   Health ready() {
-    return () -> new Health.Status(runner.isReady(), "worker " + (runner.isReady()
-        ? "assigned " + runner.assignment().size() + " partitions" : "has no partitions yet"));
+    return () -> {
+      var outage = wireFormat.outage();
+      return new Health.Status(runner.isReady() && outage.isEmpty(), "worker " + (runner.isReady()
+          ? "assigned " + runner.assignment().size() + " partitions" : "has no partitions yet")
+          + outage.map(o -> ", waiting: " + o).orElse(""));
+    };
   }
 
   /** Live while the poll loop is making progress. */

@@ -1,6 +1,7 @@
 package io.tokenwarden.worker;
 
 import io.tokenwarden.contracts.DeadLetters;
+import io.tokenwarden.contracts.SchemaRegistryUnavailableException;
 
 import io.tokenwarden.contracts.Topics;
 import io.tokenwarden.schema.RefreshCommand;
@@ -55,6 +56,8 @@ final class RefreshWorker implements Runnable {
 
   /** Most time between transactions while results are waiting. */
   static final Duration COMMIT_INTERVAL = Duration.ofMillis(100);
+  /** How long a partition waits before it tries a record again that needed an unreachable schema registry. */
+  static final Duration REGISTRY_RETRY = Duration.ofSeconds(2);
 
   /** Test seam: called after a transaction's records and offsets were sent, right before its commit. */
   interface CommitHook {
@@ -114,6 +117,8 @@ final class RefreshWorker implements Runnable {
   private final Set<String> activeConnections = new HashSet<>();
   private final ArrayDeque<Slot> ready = new ArrayDeque<>();
   private final LinkedBlockingQueue<Slot> completed = new LinkedBlockingQueue<>();
+  /** Partitions paused at a record that needs the unreachable registry, with when to try again (nanoTime). */
+  private final Map<TopicPartition, Long> waitingForRegistry = new HashMap<>();
   private int running;
   private long lastFlush = System.nanoTime();
   private boolean paused;
@@ -143,6 +148,7 @@ final class RefreshWorker implements Runnable {
             consumer.poll(running > 0 || !ready.isEmpty() ? Duration.ofMillis(5) : Duration.ofMillis(100));
         status.loopAt(System.nanoTime());
         records.forEach(this::accept);
+        retryWaitingForRegistry();
         drainCompleted();
         dispatch();
         if (System.nanoTime() - lastFlush >= COMMIT_INTERVAL.toNanos()) {
@@ -167,6 +173,10 @@ final class RefreshWorker implements Runnable {
 
   private void accept(ConsumerRecord<String, byte[]> record) {
     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+    if (waitingForRegistry.containsKey(tp)) {
+      // Behind a record that waits for the registry; fetched again after the seek back.
+      return;
+    }
     PartitionState state = partitions.computeIfAbsent(tp, p -> new PartitionState(Long.MAX_VALUE));
     RefreshCommand command = null;
     Exception undecodable = null;
@@ -175,6 +185,9 @@ final class RefreshWorker implements Runnable {
         command = topics.refreshCommands.valueSerde().deserializer().deserialize(record.topic(), record.value());
       } catch (SerializationException e) {
         undecodable = e;
+      } catch (SchemaRegistryUnavailableException e) {
+        waitForRegistry(tp, record.offset(), e);
+        return;
       }
     }
     Slot slot = new Slot(tp, record, command, record.offset() < state.horizon);
@@ -195,6 +208,35 @@ final class RefreshWorker implements Runnable {
       ready.add(slot);
     } else {
       waiting.computeIfAbsent(connection, c -> new ArrayDeque<>()).add(slot);
+    }
+  }
+
+  /**
+   * The record is fine but its schema cannot be fetched: hold the partition at it (seek back, pause) and try again
+   * after {@link #REGISTRY_RETRY}, so nothing behind it is handled out of order or committed past it.
+   */
+  private void waitForRegistry(TopicPartition tp, long offset, SchemaRegistryUnavailableException e) {
+    log.warn("command at {}-{} offset {} waits for the schema registry; the partition is paused: {}", tp.topic(),
+        tp.partition(), offset, e.getMessage());
+    waitingForRegistry.put(tp, System.nanoTime() + REGISTRY_RETRY.toNanos());
+    consumer.seek(tp, offset);
+    consumer.pause(List.of(tp));
+  }
+
+  private void retryWaitingForRegistry() {
+    if (waitingForRegistry.isEmpty()) {
+      return;
+    }
+    long now = System.nanoTime();
+    List<TopicPartition> due = new ArrayList<>();
+    waitingForRegistry.forEach((tp, at) -> {
+      if (at - now <= 0) {
+        due.add(tp);
+      }
+    });
+    due.forEach(waitingForRegistry::remove);
+    if (!paused) {
+      consumer.resume(due);
     }
   }
 
@@ -328,7 +370,9 @@ final class RefreshWorker implements Runnable {
       log.debug("{} commands held; pausing fetches", held);
     } else if (paused && held <= config.maxBuffered() / 2) {
       paused = false;
-      consumer.resume(consumer.paused());
+      List<TopicPartition> resumable = new ArrayList<>(consumer.paused());
+      resumable.removeAll(waitingForRegistry.keySet());
+      consumer.resume(resumable);
     }
     if (paused) {
       consumer.pause(consumer.assignment());
@@ -378,6 +422,7 @@ final class RefreshWorker implements Runnable {
   /** Drops everything held for {@code lost}; in-flight calls for them are ignored when they return. */
   private void forget(Collection<TopicPartition> lost) {
     for (TopicPartition tp : lost) {
+      waitingForRegistry.remove(tp);
       PartitionState state = partitions.remove(tp);
       if (state == null) {
         continue;

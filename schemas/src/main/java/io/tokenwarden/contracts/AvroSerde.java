@@ -9,9 +9,6 @@ import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.avro.util.ClassSecurityValidator;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * A Kafka serde for one Avro SpecificRecord type in Avro single-object encoding: {@code C3 01}, the 8-byte
@@ -20,7 +17,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * <p>The writer schema is resolved from {@link SchemaHistory#schemaStore()}, so every released version
  * decodes. A null value (a tombstone) stays null both ways.
  */
-public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
+public final class AvroSerde<T extends SpecificRecord> implements AvroCodec<T> {
 
   static {
     // Avro 1.12 resolves generated classes by name only if they are trusted; ours are.
@@ -47,6 +44,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   }
 
   /** Encodes one record; the inverse of {@link #decode(byte[])}. */
+  @Override
   public byte[] encode(T record) {
     try {
       ByteBuffer buffer = encoder.encode(record);
@@ -59,6 +57,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   }
 
   /** Decodes one record, resolving the writer schema by fingerprint. */
+  @Override
   public T decode(byte[] bytes) {
     try {
       return decoder.decode(bytes);
@@ -66,16 +65,6 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
       // Message names the type and cause only: payload bytes may hold sealed credentials.
       throw new SerializationException("cannot decode " + type.getSimpleName() + ": " + e.getMessage(), e);
     }
-  }
-
-  @Override
-  public Serializer<T> serializer() {
-    return (topic, data) -> data == null ? null : encode(data);
-  }
-
-  @Override
-  public Deserializer<T> deserializer() {
-    return (topic, data) -> data == null ? null : decode(data);
   }
 
   @Override

@@ -16,6 +16,7 @@ import io.tokenwarden.schema.TokenRevoked;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -55,6 +56,7 @@ public final class TokenEventPublisher implements AutoCloseable {
       CredentialSealer sealer, Providers providers) {
     Map<String, Object> props = KafkaClients.durableProducer(config, bootstrapServers, "tokenwarden-publisher");
     var topic = config.topics().lifecycle;
+    config.topics().wireFormat().resolveWriters(List.of(topic));
     var producer = new KafkaProducer<>(props, topic.keySerde().serializer(), topic.valueSerde().serializer());
     return new TokenEventPublisher(producer, config.topics(), sealer,
         new EventValidator(providers, config.clockSkew()), Clock.systemUTC());

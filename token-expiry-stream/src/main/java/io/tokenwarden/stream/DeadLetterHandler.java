@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
  *       exception's message is neither logged nor put in a header, since it may quote the data being processed;
  *       the class and the line it was thrown at say where to look.</li>
  * </ul>
+ * A schema registry that cannot be reached is neither: the record is fine, so both handlers fail without a dead
+ * letter, the stream thread is replaced and reads it again from the last commit ({@link RegistryOutageHandlers}).
  * The meter registry, if any, is passed in the streams configuration under {@link #METER_REGISTRY_CONFIG}.
  */
 public final class DeadLetterHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler {
@@ -48,6 +50,9 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler,
   @Override
   public DeserializationExceptionHandler.Response handleError(ErrorHandlerContext context,
       ConsumerRecord<byte[], byte[]> record, Exception exception) {
+    if (RegistryOutageHandlers.isOutage(exception, context, "decode")) {
+      return DeserializationExceptionHandler.Response.fail();
+    }
     // The bytes may hold sealed credentials; log the position and the cause only.
     log.warn("undecodable record at {}-{}@{} sent to the dead-letter topic: {}: {}", context.topic(),
         context.partition(), context.offset(), exception.getClass().getSimpleName(), exception.getMessage());
@@ -64,6 +69,9 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler,
   @Override
   public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record,
       Exception exception) {
+    if (RegistryOutageHandlers.isOutage(exception, context, "process")) {
+      return ProcessingExceptionHandler.Response.fail();
+    }
     StackTraceElement at = exception.getStackTrace().length == 0 ? null : exception.getStackTrace()[0];
     log.warn("processing the record at {}-{}@{} in {} threw {} at {}; sent to the dead-letter topic", context.topic(),
         context.partition(), context.offset(), context.processorNodeId(), exception.getClass().getName(), at);

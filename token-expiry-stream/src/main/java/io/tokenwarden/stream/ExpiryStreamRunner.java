@@ -38,6 +38,9 @@ import org.slf4j.LoggerFactory;
  * {@link #fatalError()} holds the cause and {@link #exitCode()} becomes 1. Records that cannot be decoded, fail
  * validation, or whose processing throws are not errors; they go to the dead-letter topic
  * ({@link DeadLetterHandler}) and processing goes on.
+ * A schema registry that cannot be reached is neither: the stream thread is replaced and resumes from the last
+ * commit, so the stream makes no progress until the registry answers, and loses nothing
+ * ({@code RegistryOutageHandlers}).
  *
  * <p>Kafka client properties (from {@code KAFKA_*}) win over the defaults this class applies: the
  * {@link ExpiryConfig} application id, processing guarantee and state directory, and the dead-letter topic.
@@ -59,9 +62,15 @@ public final class ExpiryStreamRunner implements AutoCloseable {
       }
     });
     streams.setUncaughtExceptionHandler(e -> {
+      StreamThreadExceptionResponse response = RegistryOutageHandlers.threadResponse(e);
+      if (response == StreamThreadExceptionResponse.REPLACE_THREAD) {
+        log.warn("schema registry unavailable; replacing the stream thread, which resumes from the last commit: {}",
+            e.toString());
+        return response;
+      }
       fatalError.compareAndSet(null, e);
       log.error("expiry stream failed; shutting down: {}", e.toString(), e);
-      return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+      return response;
     });
   }
 
@@ -89,6 +98,8 @@ public final class ExpiryStreamRunner implements AutoCloseable {
     props.putIfAbsent(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
     props.putIfAbsent(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.lifecycleDlq.name());
     props.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
+    props.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        RegistryOutageHandlers.Production.class.getName());
     props.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
     props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     // Each task reads one partition of one topic, so there is nothing to align across partitions, and the

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tokenwarden.contracts.Topic;
 import io.tokenwarden.contracts.Topics;
+import io.tokenwarden.contracts.WireFormat;
 import io.tokenwarden.embedded.SharedKafka;
 import io.tokenwarden.runtime.topics.TopicAdmin;
 import io.tokenwarden.schema.TokenLifecycleEvent;
@@ -37,8 +38,12 @@ final class BrokerFixture implements AutoCloseable {
   private final KafkaProducer<String, TokenLifecycleEvent> producer;
 
   BrokerFixture(String name) throws Exception {
+    this(name, WireFormat.singleObject());
+  }
+
+  BrokerFixture(String name, WireFormat wireFormat) throws Exception {
     prefix = name + "-" + UUID.randomUUID().toString().substring(0, 8) + ".";
-    topics = Topics.create(prefix, 2);
+    topics = Topics.create(prefix, 2, wireFormat);
     applicationId = prefix + "expiry";
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", SharedKafka.bootstrapServers()))) {
       new TopicAdmin(admin, (short) 1).ensure(topics);
@@ -51,6 +56,12 @@ final class BrokerFixture implements AutoCloseable {
 
   /** Starts a runner of the stream with fast punctuation and commits, and waits until it is RUNNING. */
   ExpiryStreamRunner startRunner(Map<String, String> env, MeterRegistry registry) throws Exception {
+    return startRunner(env, registry, Map.of());
+  }
+
+  /** As {@link #startRunner(Map, MeterRegistry)}, with these Kafka client properties on top. */
+  ExpiryStreamRunner startRunner(Map<String, String> env, MeterRegistry registry, Map<String, Object> kafkaOverrides)
+      throws Exception {
     Map<String, String> vars = new HashMap<>(env);
     vars.putIfAbsent("TOKENWARDEN_PUNCTUATE_INTERVAL", "PT0.2S");
     vars.put("TOKENWARDEN_EXPIRY_APPLICATION_ID", applicationId);
@@ -59,6 +70,7 @@ final class BrokerFixture implements AutoCloseable {
     kafka.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, SharedKafka.bootstrapServers());
     kafka.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
     kafka.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1");
+    kafka.putAll(kafkaOverrides);
     ExpiryStreamRunner runner = ExpiryStreamRunner.create(ExpiryConfig.of(vars), topics, kafka, registry);
     runner.start();
     await().atMost(Duration.ofSeconds(60)).until(() -> runner.state() == KafkaStreams.State.RUNNING);

@@ -1,6 +1,7 @@
 package io.tokenwarden.runtime.config;
 
 import io.tokenwarden.contracts.Topics;
+import io.tokenwarden.contracts.WireFormat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -10,7 +11,8 @@ import java.util.Optional;
  * Settings every Tokenwarden process shares, parsed once from the environment.
  *
  * @param dataDir local directory for the generated demo keyset, the embedded broker's address and state
- * @param topics the topic catalogue, with the configured prefix and partition count
+ * @param topics the topic catalogue, with the configured prefix, partition count and wire format
+ *     ({@link WireFormats})
  * @param bootstrapServers {@code KAFKA_BOOTSTRAP_SERVERS}, if set; otherwise the local embedded broker is used
  * @param kafka every {@code KAFKA_*} variable as a Kafka client property
  * @param clockSkew how far in the past an issued token's {@code expiresAt} may lie before it is rejected
@@ -28,9 +30,10 @@ public record TokenwardenConfig(
     if (partitions < 1) {
       throw new ConfigException("TOKENWARDEN_PARTITIONS: must be at least 1, got " + partitions);
     }
+    WireFormat wireFormat = WireFormats.from(env);
     Topics topics;
     try {
-      topics = Topics.create(env.get("TOKENWARDEN_TOPIC_PREFIX", ""), partitions);
+      topics = Topics.create(env.get("TOKENWARDEN_TOPIC_PREFIX", ""), partitions, wireFormat);
     } catch (IllegalArgumentException e) {
       throw new ConfigException("TOKENWARDEN_TOPIC_PREFIX: " + e.getMessage());
     }
