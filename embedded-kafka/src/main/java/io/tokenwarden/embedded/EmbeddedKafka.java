@@ -56,6 +56,7 @@ public final class EmbeddedKafka implements AutoCloseable {
    */
   public static EmbeddedKafka start(Path baseDir) {
     long started = System.nanoTime();
+    quietLog4j();
     boolean temporary = baseDir == null;
     Path root;
     try {
@@ -94,6 +95,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     } catch (Exception e) {
       directory.close();
       throw new IllegalStateException("cannot start embedded Kafka in " + root + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Kafka's server registers a Log4j controller through log4j-api, which without log4j-core prints an ERROR
+   * line on stderr at each start; we log through SLF4J, so give log4j-api its silent simple implementation.
+   */
+  private static void quietLog4j() {
+    try {
+      Class.forName("org.apache.logging.log4j.core.LoggerContext", false, EmbeddedKafka.class.getClassLoader());
+    } catch (ClassNotFoundException noLog4jCore) {
+      System.getProperties().putIfAbsent("log4j2.loggerContextFactory",
+          "org.apache.logging.log4j.simple.SimpleLoggerContextFactory");
     }
   }
 
