@@ -4,9 +4,9 @@ import io.tokenwarden.embedded.BrokerDirectoryException;
 import io.tokenwarden.embedded.EmbeddedKafka;
 import io.tokenwarden.runtime.config.BrokerAddress;
 import io.tokenwarden.runtime.config.ConfigException;
+import io.tokenwarden.runtime.config.KafkaClients;
 import io.tokenwarden.runtime.config.TokenwardenConfig;
 import io.tokenwarden.runtime.topics.TopicAdmin;
-import io.tokenwarden.runtime.config.KafkaClients;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
