@@ -170,6 +170,8 @@ class InFlightAnswersIT {
     builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrap);
     builder.environment().put("TOKENWARDEN_TOPIC_PREFIX", kafka.prefix);
     builder.environment().put("TOKENWARDEN_PARTITIONS", "1");
+    // The killed member leaves the group when its session expires; the broker allows 6 s at least.
+    builder.environment().put("KAFKA_SESSION_TIMEOUT_MS", "6000");
     builder.environment().put("TOKENWARDEN_DATA_DIR", dataDir.toString());
     builder.environment().put("TOKENWARDEN_KEYSET", Keysets.toJson(KEYSET));
     builder.redirectErrorStream(true).redirectOutput(log.toFile());
