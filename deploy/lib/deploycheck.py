@@ -545,7 +545,8 @@ def check_k8s(r):
     stream = workloads.get("tokenwarden-stream")
     worker = workloads.get("tokenwarden-worker")
     r.check(stream is not None and stream["kind"] == "StatefulSet", "k8s: the stream must be a StatefulSet")
-    r.check(worker is not None and worker["kind"] == "Deployment", "k8s: the worker must be a Deployment")
+    r.check(worker is not None and worker["kind"] == "StatefulSet",
+            "k8s: the worker must be a StatefulSet (a stable transactional id per pod)")
     gateway = workloads.get("tokenwarden-gateway")
     r.check(gateway is not None and gateway["kind"] == "Deployment", "k8s: the status gateway must be a Deployment")
 
@@ -587,6 +588,12 @@ def check_k8s(r):
             if name == "tokenwarden-worker":
                 r.check(any("secretRef" in ef for ef in c.get("envFrom", [])),
                         f"{where}: provider credentials via envFrom secretRef")
+                # The pod name keeps its ordinal across restarts: the restarted pod fences its predecessor.
+                tx = env.get("TOKENWARDEN_WORKER_TRANSACTIONAL_ID", {}).get("value", "")
+                pod_name = [n for n, e in env.items()
+                            if e.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == "metadata.name"]
+                r.check(any(f"$({n})" in tx for n in pod_name),
+                        f"{where}: TOKENWARDEN_WORKER_TRANSACTIONAL_ID must come from the pod name (fieldRef metadata.name)")
             # All need the generic providers' TYPE and the policy overrides: the stream to accept and time
             # their connections, the worker to call them.
             r.check(any(ef.get("configMapRef", {}).get("name") == "tokenwarden-providers" for ef in c.get("envFrom", [])),
@@ -614,9 +621,10 @@ def check_k8s(r):
     for w in ("tokenwarden-stream", "tokenwarden-worker", "tokenwarden-gateway"):
         r.check(any(all(pod_labels.get(w, {}).get(k) == v for k, v in s["spec"].get("selector", {}).items())
                     for s in by_kind.get("Service", [])), f"k8s: no Service for {w}")
-    if stream:
-        r.check(any(s["metadata"]["name"] == stream["spec"].get("serviceName") for s in by_kind.get("Service", [])),
-                "k8s: the StatefulSet's serviceName must be one of the Services")
+    for sts in (stream, worker):
+        if sts and sts["kind"] == "StatefulSet":
+            r.check(any(s["metadata"]["name"] == sts["spec"].get("serviceName") for s in by_kind.get("Service", [])),
+                    f"k8s: the StatefulSet {sts['metadata']['name']}'s serviceName must be one of the Services")
 
     # PodMonitor: selects both workloads, on the http port, with the job names the rules use.
     monitors = by_kind.get("PodMonitor", [])
