@@ -253,10 +253,12 @@ public final class Transitions {
       if (eventId == null) {
         return;
       }
-      b.recentEventIds.add(eventId);
-      while (b.recentEventIds.size() > dedupWindow) {
-        b.recentEventIds.remove(0);
-      }
+      List<String> ids = b.recentEventIds;
+      int from = Math.max(0, ids.size() + 1 - dedupWindow);
+      List<String> kept = new ArrayList<>(ids.size() + 1 - from);
+      kept.addAll(ids.subList(Math.min(from, ids.size()), ids.size()));
+      kept.add(eventId);
+      b.recentEventIds = kept;
     }
 
     boolean renewable() {
