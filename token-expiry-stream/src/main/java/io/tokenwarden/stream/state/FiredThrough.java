@@ -44,7 +44,7 @@ public record FiredThrough(long due, String connectionId, TimerKind kind) {
     if (b == null) {
       return a;
     }
-    return a.covers(b.connectionId, new Timer(b.kind, b.due)) ? b : a;
+    return a.covers(b.connectionId, new Timer(b.kind, b.due)) ? a : b;
   }
 
   /** The serde of the cursor store: a version byte, the due time, the kind's code, the connection id. */
