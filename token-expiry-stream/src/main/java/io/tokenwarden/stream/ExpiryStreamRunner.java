@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * <p>Kafka client properties (from {@code KAFKA_*}) win over the defaults this class applies: the
  * {@link ExpiryConfig} application id, processing guarantee and state directory, the dead-letter topic, the
  * producer's {@code batch.size} and {@code linger.ms} ({@code KAFKA_BATCH_SIZE} or {@code KAFKA_PRODUCER_BATCH_SIZE}
- * and so on) and {@code num.stream.threads}. {@code commit.interval.ms} stays Kafka Streams' exactly-once default
+ * and so on), {@code poll.ms} and {@code num.stream.threads}. {@code commit.interval.ms} stays Kafka Streams' exactly-once default
  * of 100 ms: output becomes visible to {@code read_committed} readers at each commit.
  */
 public final class ExpiryStreamRunner implements AutoCloseable {

@@ -111,7 +111,7 @@ class ExpiryConfigTest {
   }
 
   @Test
-  void streamThreadsDefaultToTheProcessorsButNoMoreThanThePartitions() {
+  void streamThreadsDefaultToTheProcessorsButNoMoreThanThePartitionsAndPollMsTo10() {
     assertThat(ExpiryStreamRunner.defaultThreads(2, 6)).isEqualTo(2);
     assertThat(ExpiryStreamRunner.defaultThreads(16, 6)).isEqualTo(6);
     assertThat(ExpiryStreamRunner.defaultThreads(1, 6)).isEqualTo(1);
@@ -123,5 +123,9 @@ class ExpiryConfigTest {
         Env.of(Map.of("KAFKA_NUM_STREAM_THREADS", "4", "KAFKA_BOOTSTRAP_SERVERS", "k:9092")).kafkaProperties(),
         new SimpleMeterRegistry());
     assertThat(set.get("num.stream.threads")).isEqualTo("4");
+    assertThat(new StreamsConfig(props).getLong(StreamsConfig.POLL_MS_CONFIG)).isEqualTo(10L);
+    assertThat(new StreamsConfig(ExpiryStreamRunner.streamsProperties(ExpiryConfig.of(Map.of()), onePartition,
+        Env.of(Map.of("KAFKA_POLL_MS", "100", "KAFKA_BOOTSTRAP_SERVERS", "k:9092")).kafkaProperties(),
+        new SimpleMeterRegistry())).getLong(StreamsConfig.POLL_MS_CONFIG)).isEqualTo(100L);
   }
 }
