@@ -38,7 +38,9 @@ import org.slf4j.MDC;
  * Keeps each connection's state and timers. It loads, asks {@link Transitions} for a {@link Decision}, and applies
  * it: first the store, then the output records, then the deadline index and the meters, so that a decision that
  * throws has changed nothing. A wall-clock punctuator fires due timers from the {@link DeadlineIndex}, capped by
- * count and time per run so a backlog drains over several runs.
+ * count and time per run so a backlog drains over several runs. A fired warning or expiry whose firing only marks it
+ * fired is not rewritten into its connection's record: the task's fired-through cursor ({@link FiredThrough}),
+ * written once per punctuation, covers it, and every read of the store applies the mark ({@code settled}).
  *
  * <p>No record stops the task. An event that fails validation goes to the dead-letter topic with its reason; an
  * event whose processing throws is dead-lettered by Kafka Streams' processing exception handler
