@@ -9,6 +9,7 @@ import io.tokenwarden.runtime.config.Env;
 import io.tokenwarden.runtime.sealing.CredentialSealer;
 import io.tokenwarden.runtime.sealing.Keysets;
 import io.tokenwarden.runtime.sealing.TokenCredentials;
+import io.tokenwarden.schema.ConnectionState;
 import io.tokenwarden.schema.ConnectionStatus;
 import io.tokenwarden.schema.RefreshCommand;
 import io.tokenwarden.schema.RefreshFailed;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -69,7 +71,7 @@ class FuzzIT {
     OCCURRED_AT_NEGATIVE(true, Fate.DEAD_LETTER), OCCURRED_AT_HUGE(true, Fate.DEAD_LETTER),
     ACCOUNT_100KB(true, Fate.DEAD_LETTER), EMPTY_PROVIDER(true, Fate.DEAD_LETTER),
     EMPTY_EVENT_ID(true, Fate.DEAD_LETTER), NO_PAYLOAD(true, Fate.DEAD_LETTER), KEY_MISMATCH(true, Fate.DEAD_LETTER),
-    REVOKE_REASON_100KB(true, Fate.STATUS_OR_DEAD_LETTER),
+    REVOKE_REASON_100KB(true, Fate.REVOKED),
     COMMAND_EXTREME_VALUES(false, Fate.ANSWER), COMMAND_GARBAGE_CREDENTIALS(false, Fate.ANSWER),
     COMMAND_UNKNOWN_PROVIDER(false, Fate.ANSWER), COMMAND_100KB_ACCOUNT(false, Fate.ANSWER);
 
@@ -82,7 +84,7 @@ class FuzzIT {
     }
   }
 
-  private enum Fate { STATUS, ANSWER, DEAD_LETTER, STATUS_OR_DEAD_LETTER }
+  private enum Fate { STATUS, ANSWER, DEAD_LETTER, REVOKED }
 
   private record Sent(String key, Kind kind) {}
 
@@ -114,6 +116,11 @@ class FuzzIT {
             String topic = kind.lifecycle ? system.topics.lifecycle.name() : system.topics.refreshCommands.name();
             byte[] value = kind.lifecycle ? lifecycleValue(system, sealer, random, kind, key)
                 : commandValue(system, sealer, provider, random, kind, key, commandIds);
+            if (kind == Kind.REVOKE_REASON_100KB) {
+              // A revocation needs a connection: issued first, on the same key, so in order.
+              producer.send(new ProducerRecord<>(topic, key, lifecycleValue(system, sealer, random, Kind.GOOD_ISSUED,
+                  key)));
+            }
             producer.send(new ProducerRecord<>(topic, key, value));
             sent.add(new Sent(key, kind));
           }
@@ -176,8 +183,12 @@ class FuzzIT {
       }
     }
     Set<String> statuses = new HashSet<>();
+    Set<String> revoked = new HashSet<>();
     for (ConsumerRecord<String, ConnectionStatus> r : system.committed(system.topics.status)) {
       statuses.add(r.key());
+      if (r.value() != null && r.value().getState() == ConnectionState.REVOKED) {
+        revoked.add(r.key());
+      }
     }
     Set<String> answered = new HashSet<>();
     var lifecycle = system.topics.lifecycle.valueSerde().deserializer();
@@ -205,12 +216,13 @@ class FuzzIT {
         case STATUS -> statuses.contains(s.key());
         case ANSWER -> answered.contains(commandIds.get(s.key()));
         case DEAD_LETTER -> deadLettered.containsKey(s.key());
-        case STATUS_OR_DEAD_LETTER -> statuses.contains(s.key()) || deadLettered.containsKey(s.key());
+        case REVOKED -> revoked.contains(s.key());
       };
       if (!seen) {
         missing.add(s);
       }
-      if ((s.kind() == Kind.GOOD_ISSUED || s.kind() == Kind.GOOD_COMMAND) && deadLettered.containsKey(s.key())) {
+      if (EnumSet.of(Kind.GOOD_ISSUED, Kind.GOOD_COMMAND, Kind.REVOKE_REASON_100KB).contains(s.kind())
+          && deadLettered.containsKey(s.key())) {
         goodDeadLettered.add(s.key());
       }
     }
