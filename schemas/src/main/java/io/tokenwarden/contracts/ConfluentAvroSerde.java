@@ -125,9 +125,10 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements AvroC
       }
     }
     try {
-      BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES,
-          null);
-      return reader.read(null, decoder);
+      int body = bytes.length - HEADER_BYTES;
+      BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_BYTES, body, null);
+      // Bounded: a length prefix larger than the record is rejected before anything is allocated for it.
+      return reader.read(null, new BoundedDecoder(decoder, body));
     } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | IllegalArgumentException
         | ClassCastException | NegativeArraySizeException e) {
       // Message names the type, id and cause only: payload bytes may hold sealed credentials.
