@@ -36,6 +36,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--steady-duration", description = "How long steady lasts, ISO-8601 (default by scale).")
   Duration steadyDuration;
 
+  @Option(names = "--child-jvm", negatable = true, description = "Run each stream in a JVM of its own (default: at"
+      + " 1m and 10m).")
+  Boolean childJvm;
+
   /** Set by tests and by callers that already have a broker; else KAFKA_BOOTSTRAP_SERVERS or an embedded one. */
   String bootstrapServers = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
 
@@ -50,7 +54,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
     return new BenchParams(d.scale(), d.n(), d.scaleTracked(), d.scaleDue(),
         steadyRate != null ? steadyRate : d.steadyRate(),
-        steadyDuration != null ? steadyDuration : d.steadyDuration(), d.steadyLead(), d.childJvm(), d.childHeap(),
+        steadyDuration != null ? steadyDuration : d.steadyDuration(), d.steadyLead(),
+        childJvm != null ? childJvm : d.childJvm(), d.childHeap(),
         d.scaleOutTracked(), d.partitions(), d.workerCommands(),
         d.workerMaxRps(), d.workerLatency(), d.naiveTimeout(), Set.copyOf(only), resultsDir,
         bootstrapServers == null || bootstrapServers.isBlank() ? null : bootstrapServers.trim());
