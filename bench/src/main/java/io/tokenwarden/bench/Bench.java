@@ -512,10 +512,12 @@ public final class Bench {
     if (p.runs("memory")) {
       long heap = a.stream().heapAfterGc() / (1024 * 1024);
       long rss = a.stream().rssMb();
+      long disk = Dirs.size(a.lastStateDir()) / (1024 * 1024);
       numbers.put("memory", (double) heap);
       add(Result.of("memory", "tokenwarden 1 thread", String.format("heap %,d MB, RSS %,d MB", heap, rss),
           String.format("%,d tracked, measured in the restarted stream's own JVM (-Xmx%s) after full GC;"
-              + " RSS includes RocksDB's off-heap memory", tracked, p.childHeap())));
+              + " RSS includes RocksDB's off-heap memory; state directory after restore %,d MB on disk", tracked,
+              p.childHeap(), disk)));
     }
   }
 

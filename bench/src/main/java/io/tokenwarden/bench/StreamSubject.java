@@ -164,6 +164,11 @@ final class StreamSubject implements TimerSubject {
     return stream;
   }
 
+  /** The state directory of the instance started last. */
+  Path lastStateDir() {
+    return stateDirs.get(stateDirs.size() - 1);
+  }
+
   /** Starts the stream on a new, empty state directory and waits until it runs. */
   void startStream() throws Exception {
     startStream(inChild);
