@@ -280,7 +280,9 @@ public final class Bench {
 
   private void tokenwarden(String bootstrap) throws Exception {
     int statusBytes;
+    StreamSubject first = null;
     try (StreamSubject a = stream("tokenwarden 1 thread", bootstrap, 1)) {
+      first = a;
       out.printf("bench: stream RUNNING after %d ms%n", a.runningAfterMs());
       streamIngestRate = ingest(a, "ingest", "ingest");
       statusBytes = a.meanStatusBytes();
@@ -295,6 +297,13 @@ public final class Bench {
         burst(a, "bu", p.n(), streamIngestRate, Duration.ofSeconds(120), "burst.tw1", " (on top of "
             + String.format("%,d", p.n()) + " tracked)");
       }
+    }
+    if (p.runs("memory") && first.stateBytesAtClose() > 0) {
+      double perConnection = first.stateBytesAtClose() / (double) first.tracked();
+      numbers.put("disk.per.connection", perConnection);
+      add(Result.of("memory", "tokenwarden 1 thread, disk", String.format("%,.0f bytes per connection",
+          perConnection), String.format("state directory %,d MB after a clean close with %,d tracked (those of"
+              + " steady and burst included)", first.stateBytesAtClose() / (1024 * 1024), first.tracked())));
     }
     if (p.runs("eos-pass-through")) {
       try (StreamSubject e = stream("eos-pass-through", bootstrap, "eos-pass-through", 1,
@@ -341,10 +350,14 @@ public final class Bench {
 
   /** Publishes N far-future {@code TokenIssued} to {@code s} and reports the rate at which it produced statuses. */
   private double ingest(StreamSubject s, String key, String group) throws Exception {
+    long pid = s.stream().pid();
+    long ticks0 = pid > 0 ? Machine.cpuTicks(pid) : -1;
     long t0 = System.currentTimeMillis();
     s.issue("i", 0, p.n(), i -> TimerSubject.TRACKED);
     long published = System.currentTimeMillis();
     long last = s.awaitIngested("i", p.n(), timeoutFor(p.n(), 300));
+    String cpu = pid > 0 ? String.format("; stream JVM CPU %.1f core-µs per record",
+        (Machine.cpuTicks(pid) - ticks0) * 10_000.0 / p.n()) : "";
     double rate = p.n() / ((last - t0) / 1000.0);
     numbers.put(key, rate);
     if (p.runs(group)) {
@@ -353,7 +366,7 @@ public final class Bench {
               + " publish start to %,d-th status %.1f s; ratio to raw %s", p.n(),
           group.equals("eos-pass-through") ? String.format(" (%d bytes, the stream's mean), one store put and"
               + " nothing else", s.meanStatusBytes()) : "", (published - t0) / 1000.0, p.n(), (last - t0) / 1000.0,
-          rawRate > 0 ? String.format("%.2f", rate / rawRate) : "n/a (raw not run)")));
+          rawRate > 0 ? String.format("%.2f", rate / rawRate) : "n/a (raw not run)") + cpu));
     }
     return rate;
   }
@@ -423,7 +436,7 @@ public final class Bench {
 
   /** Timings of one batch of deadlines due at one instant. */
   private record Drain(int count, int fired, long due, long ingestedLateMs, long toLastMs, long toLastEmitMs,
-      long toFirstMs) {}
+      long toFirstMs, long subjectTicks, long benchTicks) {}
 
   private Drain drain(TimerSubject s, String batch, int count, double ingestRate, Duration timeout)
       throws Exception {
@@ -431,13 +444,23 @@ public final class Bench {
     long due = System.currentTimeMillis() + lead;
     s.issue(batch, 0, count, i -> due);
     long ingested = s.awaitIngested(batch, count, timeoutFor(count, 300));
-    List<Fired> fired = s.awaitFired(batch, count, Duration.ofMillis(Math.max(0, due - System.currentTimeMillis()))
-        .plus(timeout));
+    // CPU from the due instant to the last fired: the stream's own JVM, and the bench's (broker and reader).
+    long pid = s instanceof StreamSubject ss ? ss.stream().pid() : -1;
+    long wait = due - System.currentTimeMillis();
+    if (wait > 0) {
+      Thread.sleep(wait);
+    }
+    long self = ProcessHandle.current().pid();
+    long subject0 = pid > 0 ? Machine.cpuTicks(pid) : -1;
+    long bench0 = Machine.cpuTicks(self);
+    List<Fired> fired = s.awaitFired(batch, count, timeout);
+    long subjectTicks = pid > 0 ? Machine.cpuTicks(pid) - subject0 : -1;
+    long benchTicks = Machine.cpuTicks(self) - bench0;
     long lastRecv = fired.stream().mapToLong(Fired::received).max().orElse(due);
     long lastEmit = fired.stream().mapToLong(Fired::emitted).max().orElse(due);
     long firstRecv = fired.stream().mapToLong(Fired::received).min().orElse(due);
     return new Drain(count, fired.size(), due, Math.max(0, ingested - due), lastRecv - due, lastEmit - due,
-        firstRecv - due);
+        firstRecv - due, subjectTicks, benchTicks);
   }
 
   private void burst(TimerSubject s, String batch, int count, double ingestRate, Duration timeout, String key,
@@ -450,6 +473,9 @@ public final class Bench {
         d.fired, d.count, d.toLastMs, d.toLastEmitMs, d.toFirstMs,
         d.ingestedLateMs > 0 ? String.format("; WARNING ingest finished %,d ms after the due instant",
             d.ingestedLateMs) : "", d.fired < d.count ? "; TIMED OUT" : "")
+        + (d.subjectTicks >= 0 && d.fired > 0 ? String.format("; CPU per timer: stream JVM %.1f core-µs, bench JVM"
+            + " (broker, reader) %.1f core-µs", d.subjectTicks * 10_000.0 / d.fired, d.benchTicks * 10_000.0 / d.fired)
+            : "")
         + note));
   }
 
@@ -512,12 +538,10 @@ public final class Bench {
     if (p.runs("memory")) {
       long heap = a.stream().heapAfterGc() / (1024 * 1024);
       long rss = a.stream().rssMb();
-      long disk = Dirs.size(a.lastStateDir()) / (1024 * 1024);
       numbers.put("memory", (double) heap);
       add(Result.of("memory", "tokenwarden 1 thread", String.format("heap %,d MB, RSS %,d MB", heap, rss),
           String.format("%,d tracked, measured in the restarted stream's own JVM (-Xmx%s) after full GC;"
-              + " RSS includes RocksDB's off-heap memory; state directory after restore %,d MB on disk", tracked,
-              p.childHeap(), disk)));
+              + " RSS includes RocksDB's off-heap memory", tracked, p.childHeap())));
     }
   }
 

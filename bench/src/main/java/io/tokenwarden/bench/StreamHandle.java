@@ -35,6 +35,9 @@ interface StreamHandle extends AutoCloseable {
   /** Resident set size of the stream's JVM in MB; -1 in the bench's own JVM. */
   long rssMb();
 
+  /** The process id of the stream's JVM; -1 in the bench's own JVM. */
+  long pid();
+
   /** When the stream's JVM started (epoch ms); -1 in the bench's own JVM. */
   long jvmStartedAt();
 
@@ -83,6 +86,11 @@ interface StreamHandle extends AutoCloseable {
 
       @Override
       public long rssMb() {
+        return -1;
+      }
+
+      @Override
+      public long pid() {
         return -1;
       }
 
@@ -172,7 +180,8 @@ interface StreamHandle extends AutoCloseable {
       return answer;
     }
 
-    long pid() {
+    @Override
+    public long pid() {
       return process.pid();
     }
 

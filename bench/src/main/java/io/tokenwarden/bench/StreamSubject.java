@@ -77,6 +77,7 @@ final class StreamSubject implements TimerSubject {
   private final int partitions;
   private StreamHandle stream;
   private long runningAfterMs;
+  private long stateBytesAtClose = -1;
 
   /**
    * Creates the topics and starts the stream, waiting until it runs.
@@ -324,7 +325,14 @@ final class StreamSubject implements TimerSubject {
     if (stream != null) {
       stream.close();
       stream = null;
+      // After a clean close RocksDB has flushed its memtables: this is what the store takes on disk.
+      stateBytesAtClose = Dirs.size(lastStateDir());
     }
+  }
+
+  /** Bytes of the last closed instance's state directory, measured after its close; -1 before. */
+  long stateBytesAtClose() {
+    return stateBytesAtClose;
   }
 
   @Override
