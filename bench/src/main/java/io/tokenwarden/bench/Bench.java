@@ -53,6 +53,8 @@ public final class Bench {
   private double rawRate;
   private double streamIngestRate = 3_000;
   private String pgVersion = "not run";
+  private Instant startedAt = Instant.now();
+  private String loadBefore = "";
   /** The stream's effective settings, for the results file. */
   private final Map<String, String> streamSettings = new LinkedHashMap<>();
 
@@ -83,6 +85,8 @@ public final class Bench {
   public Report run() throws Exception {
     Instant startedAt = Instant.now();
     String loadBefore = Machine.loadAverage();
+    this.startedAt = startedAt;
+    this.loadBefore = loadBefore;
     EmbeddedKafka embedded = null;
     String bootstrap = p.bootstrapServers();
     if (bootstrap == null) {
@@ -121,7 +125,7 @@ public final class Bench {
     }
     String markdown = markdown(startedAt, loadBefore, Machine.loadAverage());
     Files.createDirectories(p.resultsDir());
-    Path file = p.resultsDir().resolve(startedAt.toString().replace(':', '-').replaceAll("\\.\\d+Z$", "Z") + ".md");
+    Path file = resultsFile(startedAt);
     Files.writeString(file, markdown);
     out.println();
     out.println(markdown);
@@ -152,6 +156,17 @@ public final class Bench {
     results.add(r);
     out.printf("bench: %-8s %-26s %-22s %s%s%n", r.scenario(), r.subject(), r.value(), r.details(),
         r.skipped() == null ? "" : "skipped: " + r.skipped());
+    // A long run that is stopped still leaves the rows it has: the file is rewritten after each one.
+    try {
+      Files.createDirectories(p.resultsDir());
+      Files.writeString(resultsFile(startedAt), markdown(startedAt, loadBefore, "(still running)"));
+    } catch (java.io.IOException e) {
+      out.println("bench: cannot write the partial results: " + e);
+    }
+  }
+
+  private Path resultsFile(Instant startedAt) {
+    return p.resultsDir().resolve(startedAt.toString().replace(':', '-').replaceAll("\\.\\d+Z$", "Z") + ".md");
   }
 
   // ---------------------------------------------------------------- raw
