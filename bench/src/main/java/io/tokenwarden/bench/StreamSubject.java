@@ -83,7 +83,7 @@ final class StreamSubject implements TimerSubject {
    * Creates the topics and starts the stream, waiting until it runs.
    *
    * @param kind {@code tokenwarden}, {@code naive-scan} or {@code eos-pass-through} ({@link BenchStreams})
-   * @param threads {@code num.stream.threads}
+   * @param threads {@code num.stream.threads}, or 0 for the stream's default
    * @param extraVars variables on top of the bench's own, such as the pass-through's record size
    * @param extraKafka Kafka Streams properties on top of the defaults, such as standby replicas in scale-out
    */
@@ -107,7 +107,9 @@ final class StreamSubject implements TimerSubject {
     vars.put(BenchStreams.KIND, kind);
     vars.putAll(extraVars);
     kafka = new HashMap<>(KafkaClients.base(TokenwardenConfig.from(Env.of(vars)), bootstrap));
-    kafka.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(threads));
+    if (threads > 0) {
+      kafka.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(threads));
+    }
     kafka.putAll(extraKafka);
 
     // The bench's publisher is not under test: it batches like a bulk loader, as raw's producer does.
