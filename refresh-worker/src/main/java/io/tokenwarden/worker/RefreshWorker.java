@@ -692,7 +692,7 @@ final class RefreshWorker implements Runnable {
         // Records below the end offset at assignment may have reached an earlier owner that died before
         // committing; records appended later cannot have.
         Map<TopicPartition, Long> ends = consumer.endOffsets(assigned);
-        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(assigned));
+        Map<TopicPartition, OffsetAndMetadata> committed = committed(new HashSet<>(assigned));
         long now = System.nanoTime();
         for (TopicPartition tp : assigned) {
           PartitionState state = new PartitionState(ends.getOrDefault(tp, Long.MAX_VALUE), now);
@@ -743,6 +743,25 @@ final class RefreshWorker implements Runnable {
       forget(lost);
       status.assignment(Set.of());
       log.warn("lost {}; their uncommitted commands go to the new owner", lost);
+    }
+
+    /**
+     * The committed offsets and their metadata. A read_committed consumer waits for offsets still pending in an
+     * open transaction of an earlier owner (aborted when it restarts with its transactional id, or after
+     * {@code transaction.timeout.ms}): keep waiting rather than fail, well within {@code max.poll.interval.ms}.
+     */
+    private Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> assigned) {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          return consumer.committed(assigned, Duration.ofSeconds(30));
+        } catch (TimeoutException e) {
+          if (status.stopRequested() || attempt >= 8) {
+            throw e;
+          }
+          log.warn("the committed offsets of {} are not readable yet (an earlier owner's transaction may still be"
+              + " open); waiting: {}", assigned, e.getMessage());
+        }
+      }
     }
 
     private boolean runningIn(Collection<TopicPartition> revoked) {
