@@ -11,9 +11,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code tokenwarden bench}: measures the expiry stream and the worker against the broker's own limit, a naive
- * full-scan punctuator and a PostgreSQL polling scheduler, in one run, and writes the table to
- * {@code bench/results/<timestamp>.md}.
+ * {@code tokenwarden bench}: measures the expiry stream and the worker against the broker's own limit, a Kafka
+ * Streams pass-through under exactly-once, a naive full-scan punctuator and a PostgreSQL polling scheduler, in one
+ * run, and writes the table to {@code bench/results/<timestamp>.md}. The stream runs with its defaults; set
+ * {@code TOKENWARDEN_*} and {@code KAFKA_*} variables to run it as you would run {@code tokenwarden run --stream}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks Tokenwarden against the broker's limit, a naive scan and PostgreSQL polling.")
@@ -22,8 +23,8 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--scale", defaultValue = "10k", description = "10k, 100k, 1m or 10m (default ${DEFAULT-VALUE}).")
   String scale;
 
-  @Option(names = "--only", split = ",", description = "Scenarios to run, of: raw, ingest, burst, steady, scale,"
-      + " restore, memory, worker, naive-scan, pg-poll, gateway.")
+  @Option(names = "--only", split = ",", description = "Scenarios to run, of: raw, ingest, eos-pass-through, burst,"
+      + " steady, scale, restore, memory, scale-out, worker, naive-scan, pg-poll, gateway.")
   Set<String> only = new LinkedHashSet<>();
 
   @Option(names = "--results-dir", defaultValue = "bench/results", description = "Where the result file goes.")
@@ -35,14 +36,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--steady-duration", description = "How long steady lasts, ISO-8601 (default by scale).")
   Duration steadyDuration;
 
-  @Option(names = "--punctuate-interval", description = "TOKENWARDEN_PUNCTUATE_INTERVAL (default PT0.1S).")
-  Duration punctuateInterval;
-
-  @Option(names = "--punctuate-max-timers", description = "TOKENWARDEN_PUNCTUATE_MAX_TIMERS (default 20000).")
-  Integer punctuateMaxTimers;
-
-  @Option(names = "--commit-interval-ms", description = "Kafka Streams commit.interval.ms (default 100).")
-  Integer commitIntervalMs;
+  @Option(names = "--child-jvm", negatable = true, description = "Run each stream in a JVM of its own (default: at"
+      + " 1m and 10m).")
+  Boolean childJvm;
 
   /** Set by tests and by callers that already have a broker; else KAFKA_BOOTSTRAP_SERVERS or an embedded one. */
   String bootstrapServers = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
@@ -59,9 +55,8 @@ public final class BenchCommand implements Callable<Integer> {
     return new BenchParams(d.scale(), d.n(), d.scaleTracked(), d.scaleDue(),
         steadyRate != null ? steadyRate : d.steadyRate(),
         steadyDuration != null ? steadyDuration : d.steadyDuration(), d.steadyLead(),
-        punctuateInterval != null ? punctuateInterval : d.punctuateInterval(),
-        punctuateMaxTimers != null ? punctuateMaxTimers : d.punctuateMaxTimers(), d.punctuateMaxTime(),
-        commitIntervalMs != null ? commitIntervalMs : d.commitIntervalMs(), d.partitions(), d.workerCommands(),
+        childJvm != null ? childJvm : d.childJvm(), d.childHeap(),
+        d.scaleOutTracked(), d.partitions(), d.workerCommands(),
         d.workerMaxRps(), d.workerLatency(), d.naiveTimeout(), Set.copyOf(only), resultsDir,
         bootstrapServers == null || bootstrapServers.isBlank() ? null : bootstrapServers.trim());
   }

@@ -18,10 +18,9 @@ import java.util.Set;
  * @param steadyRate deadlines due per second in steady
  * @param steadyDuration how long steady lasts
  * @param steadyLead how far ahead of its deadline each steady connection is issued
- * @param punctuateInterval the stream's {@code TOKENWARDEN_PUNCTUATE_INTERVAL}
- * @param punctuateMaxTimers the stream's {@code TOKENWARDEN_PUNCTUATE_MAX_TIMERS}
- * @param punctuateMaxTime the stream's {@code TOKENWARDEN_PUNCTUATE_MAX_TIME}
- * @param commitIntervalMs Kafka Streams {@code commit.interval.ms}
+ * @param childJvm whether each stream runs in a JVM of its own ({@link StreamChild}); at 1m and 10m
+ * @param childHeap the -Xmx of such a JVM
+ * @param scaleOutTracked connections tracked by the scale-out scenario's instances
  * @param partitions partitions of the co-partitioned topics
  * @param workerCommands refresh commands per worker run
  * @param workerMaxRps the stub provider's configured rate limit ({@code TOKENWARDEN_PROVIDER_<ID>_MAX_RPS})
@@ -39,10 +38,9 @@ public record BenchParams(
     int steadyRate,
     Duration steadyDuration,
     Duration steadyLead,
-    Duration punctuateInterval,
-    int punctuateMaxTimers,
-    Duration punctuateMaxTime,
-    int commitIntervalMs,
+    boolean childJvm,
+    String childHeap,
+    int scaleOutTracked,
     int partitions,
     int workerCommands,
     int workerMaxRps,
@@ -53,8 +51,8 @@ public record BenchParams(
     String bootstrapServers) {
 
   /** Every scenario, in the order they run. */
-  public static final List<String> SCENARIOS = List.of("raw", "ingest", "burst", "steady", "scale", "restore",
-      "memory", "worker", "naive-scan", "pg-poll", "gateway");
+  public static final List<String> SCENARIOS = List.of("raw", "ingest", "eos-pass-through", "burst", "steady",
+      "scale", "restore", "memory", "scale-out", "worker", "naive-scan", "pg-poll", "gateway");
 
   /** The defaults of a scale: {@code 10k}, {@code 100k}, {@code 1m} or {@code 10m}. */
   public static BenchParams forScale(String scale) {
@@ -71,7 +69,7 @@ public record BenchParams(
     int steadyRate = n >= 1_000_000 ? 10_000 : n >= 100_000 ? 5_000 : 2_000;
     Duration steadyDuration = Duration.ofSeconds(n >= 1_000_000 ? 60 : n >= 100_000 ? 20 : 5);
     return new BenchParams(s, n, tracked, Math.max(2_000, Math.min(n / 5, 50_000)), steadyRate, steadyDuration,
-        Duration.ofSeconds(5), Duration.ofMillis(100), 20_000, Duration.ofMillis(200), 100, 6,
+        Duration.ofSeconds(5), n >= 1_000_000, n >= 10_000_000 ? "4g" : "1g", Math.max(2_000, n / 10), 6,
         Math.max(1_000, Math.min(n / 5, 30_000)), 1_500, Duration.ofMillis(100),
         Duration.ofSeconds(n >= 1_000_000 ? 180 : 60), Set.of(), Path.of("bench", "results"), null);
   }
@@ -96,11 +94,8 @@ public record BenchParams(
     m.put("steady: due per second", Integer.toString(steadyRate));
     m.put("steady: duration", steadyDuration.toString());
     m.put("steady: issued ahead of deadline", steadyLead.toString());
-    m.put("TOKENWARDEN_PUNCTUATE_INTERVAL", punctuateInterval.toString());
-    m.put("TOKENWARDEN_PUNCTUATE_MAX_TIMERS", Integer.toString(punctuateMaxTimers));
-    m.put("TOKENWARDEN_PUNCTUATE_MAX_TIME", punctuateMaxTime.toString());
-    m.put("commit.interval.ms", Integer.toString(commitIntervalMs));
-    m.put("processing.guarantee", "exactly_once_v2");
+    m.put("streams", childJvm ? "each in a JVM of its own (-Xmx" + childHeap + ")" : "in the bench's JVM");
+    m.put("scale-out: tracked", Integer.toString(scaleOutTracked));
     m.put("partitions", Integer.toString(partitions));
     m.put("worker: commands per run", Integer.toString(workerCommands));
     m.put("worker: stub provider latency", workerLatency.toString());

@@ -7,10 +7,25 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Deletes directory trees the bench made. */
+/** Sizes and deletes directory trees the bench made. */
 final class Dirs {
 
   private Dirs() {}
+
+  /** Bytes in the files under {@code dir}; -1 if it cannot be read. */
+  static long size(Path dir) {
+    try (Stream<Path> all = Files.walk(dir)) {
+      return all.filter(Files::isRegularFile).mapToLong(f -> {
+        try {
+          return Files.size(f);
+        } catch (IOException e) {
+          return 0;
+        }
+      }).sum();
+    } catch (IOException | UncheckedIOException e) {
+      return -1;
+    }
+  }
 
   static void delete(Path dir) {
     if (!Files.exists(dir)) {

@@ -15,13 +15,28 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntToLongFunction;
+import io.tokenwarden.contracts.Topics;
+import io.tokenwarden.schema.ExpiryKind;
+import io.tokenwarden.schema.TokenExpiryEvent;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.postgresql.PGConnection;
 
 /**
  * The scheduler a team without Kafka Streams writes: a table of connections with a partial index on the due
  * time of pending rows, polled by one or more pollers with {@code FOR UPDATE SKIP LOCKED} batches of
  * {@value #BATCH}, each committed with {@code synchronous_commit=on}. A poller loops at once while batches come
- * back full and otherwise sleeps its interval. Firing only marks the row: publishing anything would cost more.
+ * back full and otherwise sleeps its interval.
+ *
+ * <p>With {@link #publishTo} the poller also does what the expiry stream does per fired timer: it publishes an
+ * expiry event to Kafka, as a team would, at least once: the batch's rows stay locked while its events are sent
+ * with an idempotent {@code acks=all} producer, and the transaction commits once the broker has acknowledged
+ * them all; a crash before the commit publishes the batch again. Without it, firing only marks the row (the
+ * {@code UPDATE}-only figure).
  */
 final class PgSubject implements TimerSubject {
 
@@ -40,6 +55,8 @@ final class PgSubject implements TimerSubject {
   private volatile boolean polling;
   private volatile Throwable pollerError;
   private String name = "pg-poll";
+  private volatile KafkaProducer<String, TokenExpiryEvent> producer;
+  private volatile String expiryTopic;
 
   PgSubject(String url) throws SQLException {
     this.url = url;
@@ -56,7 +73,7 @@ final class PgSubject implements TimerSubject {
   void pollers(int count, Duration interval) throws InterruptedException {
     stopPollers();
     name = "pg-poll " + (interval.toMillis() >= 1000 ? interval.toSeconds() + "s" : interval.toMillis() + "ms")
-        + " x" + count;
+        + " x" + count + (producer != null ? " publishing" : " UPDATE only");
     polling = true;
     for (int i = 0; i < count; i++) {
       Thread t = new Thread(() -> poll(interval), "bench-pg-poller-" + i);
@@ -66,9 +83,28 @@ final class PgSubject implements TimerSubject {
     }
   }
 
+  /**
+   * Publishes each fired row as an expiry event to {@code topics.expiry} from now on; null producer settings turn
+   * publishing off. Takes effect with the next {@link #pollers} call.
+   */
+  void publishTo(Topics topics, String bootstrap) {
+    if (producer != null) {
+      producer.close(Duration.ofSeconds(10));
+      producer = null;
+    }
+    if (topics != null) {
+      expiryTopic = topics.expiry.name();
+      producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+          ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+          ProducerConfig.LINGER_MS_CONFIG, "5", ProducerConfig.BATCH_SIZE_CONFIG, "131072"),
+          new StringSerializer(), topics.expiry.valueSerde().serializer());
+    }
+  }
+
   private void poll(Duration interval) {
+    KafkaProducer<String, TokenExpiryEvent> publisher = producer;
     try (Connection c = DriverManager.getConnection(url); PreparedStatement ps = c.prepareStatement(POLL)) {
-      c.setAutoCommit(true);
+      c.setAutoCommit(publisher == null);
       try (Statement s = c.createStatement()) {
         s.execute("SET synchronous_commit = on");
       }
@@ -81,6 +117,10 @@ final class PgSubject implements TimerSubject {
             ids.add(rs.getString(1));
             dues.add(rs.getTimestamp(2).getTime());
           }
+        }
+        if (publisher != null) {
+          publish(publisher, ids, dues);
+          c.commit();
         }
         long took = System.nanoTime() - started;
         long now = System.currentTimeMillis();
@@ -97,6 +137,24 @@ final class PgSubject implements TimerSubject {
       Thread.currentThread().interrupt();
     } catch (Throwable e) {
       pollerError = e;
+    }
+  }
+
+  private void publish(KafkaProducer<String, TokenExpiryEvent> publisher, List<String> ids, List<Long> dues)
+      throws Exception {
+    long now = System.currentTimeMillis();
+    List<Future<RecordMetadata>> sent = new ArrayList<>(ids.size());
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
+      TokenExpiryEvent e = TokenExpiryEvent.newBuilder().setEventId(id + ":1:EXPIRING").setConnectionId(id)
+          .setProvider(StreamSubject.PROVIDER).setAccountId("acct-" + id.substring(id.indexOf('-') + 1))
+          .setKind(ExpiryKind.EXPIRING).setExpiresAt(Instant.ofEpochMilli(dues.get(i)))
+          .setEmittedAt(Instant.ofEpochMilli(now)).setGeneration(1L).build();
+      sent.add(publisher.send(new ProducerRecord<>(expiryTopic, id, e)));
+    }
+    publisher.flush();
+    for (Future<RecordMetadata> f : sent) {
+      f.get();
     }
   }
 
@@ -190,6 +248,7 @@ final class PgSubject implements TimerSubject {
   public void close() {
     try {
       stopPollers();
+      publishTo(null, null);
       loader.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

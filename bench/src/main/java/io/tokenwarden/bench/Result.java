@@ -21,6 +21,9 @@ public record Result(String scenario, String subject, String value, String detai
 
   /** The name {@code --only} selects this row by: the baseline for baseline rows, else the scenario. */
   public String group() {
+    if (subject.startsWith("eos-pass-through")) {
+      return "eos-pass-through";
+    }
     if (subject.startsWith("naive-scan")) {
       return "naive-scan";
     }

@@ -1,29 +1,26 @@
 package io.tokenwarden.bench;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tokenwarden.contracts.Topics;
 import io.tokenwarden.producer.IssuedToken;
 import io.tokenwarden.producer.TokenEventPublisher;
 import io.tokenwarden.runtime.config.Env;
+import io.tokenwarden.runtime.config.KafkaClients;
 import io.tokenwarden.runtime.config.TokenwardenConfig;
 import io.tokenwarden.runtime.provider.Providers;
 import io.tokenwarden.runtime.sealing.CredentialSealer;
 import io.tokenwarden.runtime.topics.TopicAdmin;
-import io.tokenwarden.schema.ExpiryKind;
-import io.tokenwarden.schema.TokenExpiryEvent;
 import io.tokenwarden.stream.ExpiryConfig;
-import io.tokenwarden.stream.ExpiryStreamRunner;
-import io.tokenwarden.stream.ExpiryTopology;
-import io.tokenwarden.stream.processor.DueTimerScan;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntToLongFunction;
 import org.apache.kafka.clients.admin.Admin;
@@ -31,19 +28,25 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.CloseOptions;
-import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * The expiry stream on its own topics, fed through {@link TokenEventPublisher} and watched by a read-committed
- * consumer of {@code tokens.expiry} and {@code connections.status}.
+ * One of the bench's streams ({@link BenchStreams}) on its own topics, fed through {@link TokenEventPublisher}
+ * and watched by a read-committed consumer of {@code tokens.expiry} and {@code connections.status}.
+ *
+ * <p>The stream runs with the settings a user gets from {@code tokenwarden run --stream}: {@link ExpiryConfig}'s
+ * defaults and the Kafka Streams defaults the runner applies, overridden only by the {@code TOKENWARDEN_*} and
+ * {@code KAFKA_*} variables of the bench's own environment (so {@code KAFKA_PRODUCER_*} reaches it as it reaches
+ * {@code run --stream}). The bench sets only what a second deployment would: its topics, application id and state
+ * directory, the stream thread count, and the warning lead below.
  *
  * <p>Every connection is a Facebook token, which no machine can renew, with {@code WARN_BEFORE} set to
  * {@link #WARN_BEFORE}. A connection due at {@code T} is issued with {@code expiresAt = T + WARN_BEFORE}: its
  * only deadline before the far future is the warning at {@code T}, which emits one {@code EXPIRING} event. A
  * tracked connection expires two such leads ahead, so neither of its two timers fires during the run.
+ *
+ * <p>The reader does as little as it can: it decodes nothing, counts statuses per batch from the key, and takes a
+ * fired event's due time from what the bench issued for that key.
  */
 final class StreamSubject implements TimerSubject {
 
@@ -56,49 +59,60 @@ final class StreamSubject implements TimerSubject {
   private final Topics topics;
   private final Map<String, String> vars;
   private final Map<String, Object> kafka;
-  private final DueTimerScan scan;
+  private final boolean inChild;
+  private final String childHeap;
   private final TokenEventPublisher publisher;
-  private final KafkaConsumer<String, byte[]> consumer;
+  private final KafkaConsumer<byte[], byte[]> consumer;
   private final Thread reader;
   private volatile boolean reading = true;
   private final Map<String, AtomicLong> statuses = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> lastStatusAt = new ConcurrentHashMap<>();
+  private final Map<String, IntToLongFunction> dues = new ConcurrentHashMap<>();
+  private final Map<String, AtomicIntegerArray> firedByPartition = new ConcurrentHashMap<>();
+  private final AtomicLong statusBytes = new AtomicLong();
+  private final AtomicLong statusRecords = new AtomicLong();
   private final FiredLog fired = new FiredLog();
   private final AtomicLong tracked = new AtomicLong();
-  private final Path stateDir;
-  private KafkaStreams streams;
+  private final List<Path> stateDirs = new ArrayList<>();
+  private final int partitions;
+  private StreamHandle stream;
   private long runningAfterMs;
+  private long stateBytesAtClose = -1;
 
   /**
-   * Creates the topics and starts the stream with {@code threads} stream threads, waiting until it runs.
+   * Creates the topics and starts the stream, waiting until it runs.
    *
-   * @param scan how the punctuator finds due timers; {@link DueTimerScan#DEADLINE_INDEX} is the shipped one
+   * @param kind {@code tokenwarden}, {@code naive-scan} or {@code eos-pass-through} ({@link BenchStreams})
+   * @param threads {@code num.stream.threads}, or 0 for the stream's default
+   * @param extraVars variables on top of the bench's own, such as the pass-through's record size
+   * @param extraKafka Kafka Streams properties on top of the defaults, such as standby replicas in scale-out
    */
-  StreamSubject(String name, String bootstrap, BenchParams params, DueTimerScan scan, int threads,
-      CredentialSealer sealer) throws Exception {
+  StreamSubject(String name, String bootstrap, BenchParams params, String kind, int threads,
+      CredentialSealer sealer, Map<String, String> extraVars, Map<String, Object> extraKafka) throws Exception {
     this.name = name;
     this.bootstrap = bootstrap;
-    this.scan = scan;
+    this.inChild = params.childJvm();
+    this.childHeap = params.childHeap();
+    this.partitions = params.partitions();
     String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 8) + ".";
     this.topics = Topics.create(prefix, params.partitions());
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
       new TopicAdmin(admin, (short) -1).ensure(topics);
     }
-    this.stateDir = Files.createTempDirectory("tokenwarden-bench-state");
-    vars = new HashMap<>();
+    vars = new HashMap<>(userSettings());
     vars.put("TOKENWARDEN_TOPIC_PREFIX", prefix);
     vars.put("TOKENWARDEN_PARTITIONS", Integer.toString(params.partitions()));
     vars.put("TOKENWARDEN_EXPIRY_APPLICATION_ID", prefix + "expiry");
-    vars.put("TOKENWARDEN_EXPIRY_STATE_DIR", stateDir.toString());
-    vars.put("TOKENWARDEN_PUNCTUATE_INTERVAL", params.punctuateInterval().toString());
-    vars.put("TOKENWARDEN_PUNCTUATE_MAX_TIMERS", Integer.toString(params.punctuateMaxTimers()));
-    vars.put("TOKENWARDEN_PUNCTUATE_MAX_TIME", params.punctuateMaxTime().toString());
     vars.put("TOKENWARDEN_POLICY_FACEBOOK_WARN_BEFORE", WARN_BEFORE.toString());
-    kafka = new HashMap<>();
-    kafka.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    kafka.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Integer.toString(params.commitIntervalMs()));
-    kafka.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(threads));
+    vars.put(BenchStreams.KIND, kind);
+    vars.putAll(extraVars);
+    kafka = new HashMap<>(KafkaClients.base(TokenwardenConfig.from(Env.of(vars)), bootstrap));
+    if (threads > 0) {
+      kafka.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(threads));
+    }
+    kafka.putAll(extraKafka);
 
+    // The bench's publisher is not under test: it batches like a bulk loader, as raw's producer does.
     Map<String, String> publisherVars = new HashMap<>(vars);
     publisherVars.put("KAFKA_LINGER_MS", "5");
     publisherVars.put("KAFKA_BATCH_SIZE", "131072");
@@ -111,7 +125,7 @@ final class StreamSubject implements TimerSubject {
         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
         ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000"),
-        new StringDeserializer(), new ByteArrayDeserializer());
+        new ByteArrayDeserializer(), new ByteArrayDeserializer());
     consumer.subscribe(List.of(topics.expiry.name(), topics.status.name()));
     reader = new Thread(this::read, "bench-reader-" + name);
     reader.setDaemon(true);
@@ -119,17 +133,24 @@ final class StreamSubject implements TimerSubject {
     startStream();
   }
 
-  /** The environment the stream runs with; a restarted stream in another JVM uses the same. */
-  Map<String, String> vars() {
-    return Map.copyOf(vars);
+  /** The {@code TOKENWARDEN_*} and {@code KAFKA_*} variables of the bench's environment, as a user sets them. */
+  static Map<String, String> userSettings() {
+    Map<String, String> m = new HashMap<>();
+    System.getenv().forEach((k, v) -> {
+      if ((k.startsWith("TOKENWARDEN_") || k.startsWith("KAFKA_")) && !k.equals("TOKENWARDEN_JAVA_OPTS")) {
+        m.put(k, v);
+      }
+    });
+    return m;
+  }
+
+  /** The stream's settings as it parses them, for the results file. */
+  ExpiryConfig config() {
+    return ExpiryConfig.from(Env.of(vars));
   }
 
   Map<String, Object> kafka() {
     return Map.copyOf(kafka);
-  }
-
-  Path stateDir() {
-    return stateDir;
   }
 
   String bootstrap() {
@@ -141,50 +162,79 @@ final class StreamSubject implements TimerSubject {
     return runningAfterMs;
   }
 
-  /** Starts the stream on this subject's state directory and waits until it runs. */
-  void startStream() throws InterruptedException {
+  /** The running stream. */
+  StreamHandle stream() {
+    return stream;
+  }
+
+  /** The state directory of the instance started last. */
+  Path lastStateDir() {
+    return stateDirs.get(stateDirs.size() - 1);
+  }
+
+  /** Starts the stream on a new, empty state directory and waits until it runs. */
+  void startStream() throws Exception {
+    startStream(inChild);
+  }
+
+  /** {@link #startStream()}, in a child JVM whatever the scale. */
+  void startStream(boolean child) throws Exception {
     long started = System.currentTimeMillis();
-    ExpiryConfig config = ExpiryConfig.of(vars);
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    if (scan == DueTimerScan.DEADLINE_INDEX) {
-      streams = ExpiryStreamRunner.create(config, topics, kafka, registry).streams();
-    } else {
-      streams = new KafkaStreams(ExpiryTopology.build(config, topics, registry, scan),
-          ExpiryStreamRunner.streamsProperties(config, topics, kafka, registry));
-    }
-    streams.start();
-    while (streams.state() != KafkaStreams.State.RUNNING) {
-      if (streams.state() == KafkaStreams.State.ERROR || System.currentTimeMillis() - started > 120_000) {
-        throw new IllegalStateException(name + ": the stream did not reach RUNNING: " + streams.state());
-      }
-      Thread.sleep(20);
-    }
+    stream = startInstance(child);
     runningAfterMs = System.currentTimeMillis() - started;
   }
 
+  /** Starts one more instance of the stream on the same topics, with a state directory of its own. */
+  StreamHandle startInstance(boolean child) throws Exception {
+    Path stateDir = Files.createTempDirectory("tokenwarden-bench-state");
+    stateDirs.add(stateDir);
+    Map<String, String> v = new HashMap<>(vars);
+    v.put("TOKENWARDEN_EXPIRY_STATE_DIR", stateDir.toString());
+    return child ? StreamHandle.child(v, kafka, childHeap, Duration.ofSeconds(300))
+        : StreamHandle.inProcess(v, kafka, Duration.ofSeconds(120));
+  }
+
   private void read() {
-    var deserializer = topics.expiry.valueSerde().deserializer();
+    String expiry = topics.expiry.name();
     while (reading) {
-      for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
         long now = System.currentTimeMillis();
-        String batch = batchOf(r.key());
-        if (r.topic().equals(topics.status.name())) {
+        byte[] key = r.key();
+        int dash = dashIn(key);
+        String batch = new String(key, 0, dash < 0 ? key.length : dash, java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (!r.topic().equals(expiry)) {
           statuses.computeIfAbsent(batch, b -> new AtomicLong()).incrementAndGet();
           lastStatusAt.computeIfAbsent(batch, b -> new AtomicLong()).set(now);
-        } else {
-          TokenExpiryEvent e = deserializer.deserialize(r.topic(), r.value());
-          if (e.getKind() == ExpiryKind.EXPIRING) {
-            long due = e.getExpiresAt().toEpochMilli() - WARN_BEFORE.toMillis();
-            fired.add(batch, new Fired(due, r.timestamp(), now));
+          if (r.value() != null) {
+            statusBytes.addAndGet(r.value().length);
+            statusRecords.incrementAndGet();
           }
+        } else {
+          // The only expiry events of a run are the warnings of due connections (see the class comment).
+          IntToLongFunction due = dues.get(batch);
+          fired.add(batch, new Fired(due == null ? 0 : due.applyAsLong(indexIn(key, dash)), r.timestamp(), now));
+          firedByPartition.computeIfAbsent(batch, b -> new AtomicIntegerArray(partitions))
+              .incrementAndGet(r.partition());
         }
       }
     }
   }
 
-  private static String batchOf(String key) {
-    int dash = key.indexOf('-');
-    return dash < 0 ? key : key.substring(0, dash);
+  private static int dashIn(byte[] key) {
+    for (int i = 0; i < key.length; i++) {
+      if (key[i] == '-') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static int indexIn(byte[] key, int dash) {
+    int n = 0;
+    for (int i = dash + 1; i < key.length; i++) {
+      n = n * 10 + (key[i] - '0');
+    }
+    return n;
   }
 
   @Override
@@ -194,6 +244,7 @@ final class StreamSubject implements TimerSubject {
 
   @Override
   public void issue(String batch, int from, int to, IntToLongFunction dueAt) {
+    dues.putIfAbsent(batch, dueAt);
     long farFuture = System.currentTimeMillis() + 2 * WARN_BEFORE.toMillis();
     for (int i = from; i < to; i++) {
       long due = dueAt.applyAsLong(i);
@@ -214,7 +265,7 @@ final class StreamSubject implements TimerSubject {
         throw new IllegalStateException(name + ": " + statusCount(batch) + " of " + count + " statuses of batch "
             + batch + " after " + timeout);
       }
-      if (streams.state() == KafkaStreams.State.ERROR) {
+      if (stream != null && stream.failed()) {
         throw new IllegalStateException(name + ": the stream failed");
       }
       Thread.sleep(10);
@@ -225,6 +276,12 @@ final class StreamSubject implements TimerSubject {
   long statusCount(String batch) {
     AtomicLong n = statuses.get(batch);
     return n == null ? 0 : n.get();
+  }
+
+  /** The mean size of the status records read so far, in bytes. */
+  int meanStatusBytes() {
+    long n = statusRecords.get();
+    return n == 0 ? 100 : (int) (statusBytes.get() / n);
   }
 
   @Override
@@ -240,29 +297,44 @@ final class StreamSubject implements TimerSubject {
     return fired.count(batch);
   }
 
+  /** Expiry events of {@code batch} read per partition. */
+  int[] firedByPartition(String batch) {
+    AtomicIntegerArray a = firedByPartition.get(batch);
+    int[] out = new int[partitions];
+    for (int i = 0; a != null && i < partitions; i++) {
+      out[i] = a.get(i);
+    }
+    return out;
+  }
+
   @Override
   public long tracked() {
     return tracked.get();
   }
 
-  /** Stops firing and processing, but keeps the client in the group; for a clean hand-over to a restart. */
-  void pause() {
-    streams.pause();
+  /** Stops firing and processing, but keeps the client in the group. */
+  void pause() throws Exception {
+    stream.pause();
   }
 
   /** Processing and firing go on after {@link #pause()}. */
-  void resume() {
-    streams.resume();
+  void resume() throws Exception {
+    stream.resume();
   }
 
-  /** Closes the stream but keeps the topics and this subject's reader. */
+  /** Closes the stream and deletes its local state, but keeps the topics and this subject's reader. */
   void closeStream() {
-    if (streams != null) {
-      // Leave the group, as the shipped runner does, so a restarted instance gets the tasks at once.
-      streams.close(CloseOptions.timeout(Duration.ofSeconds(60))
-          .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
-      streams = null;
+    if (stream != null) {
+      stream.close();
+      stream = null;
+      // After a clean close RocksDB has flushed its memtables: this is what the store takes on disk.
+      stateBytesAtClose = Dirs.size(lastStateDir());
     }
+  }
+
+  /** Bytes of the last closed instance's state directory, measured after its close; -1 before. */
+  long stateBytesAtClose() {
+    return stateBytesAtClose;
   }
 
   @Override
@@ -276,6 +348,6 @@ final class StreamSubject implements TimerSubject {
     }
     consumer.close(Duration.ofSeconds(5));
     publisher.close();
-    Dirs.delete(stateDir);
+    stateDirs.forEach(Dirs::delete);
   }
 }

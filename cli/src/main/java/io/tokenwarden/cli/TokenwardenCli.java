@@ -1,6 +1,5 @@
 package io.tokenwarden.cli;
 
-import io.tokenwarden.bench.BenchCommand;
 import io.tokenwarden.contracts.SchemaRegistryException;
 import io.tokenwarden.contracts.SchemaRegistryUnavailableException;
 import io.tokenwarden.producer.InvalidEventException;
@@ -16,9 +15,10 @@ import picocli.CommandLine.Command;
 /** The {@code tokenwarden} command: every subcommand of the launcher script at the repository root. */
 @Command(name = "tokenwarden", mixinStandardHelpOptions = true, version = "tokenwarden 0.1.0",
     description = "OAuth token lifecycle on Kafka.",
+    footer = "%nThe benchmarks are not in this jar: ./tokenwarden bench --help runs them from bench/target/tokenwarden-bench.jar.",
     subcommands = {DemoCommand.class, RunCommand.class, TopicsCommand.class, PublishCommand.class,
         RefreshCommandLine.class, StatusCommand.class, EventsCommand.class, KafkaCommand.class,
-        SchemasCommand.class, BenchCommand.class})
+        SchemasCommand.class})
 public final class TokenwardenCli implements CliEnvironment, Runnable {
 
   /** Exit code for bad arguments, bad configuration and invalid events. */
