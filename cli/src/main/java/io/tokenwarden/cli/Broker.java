@@ -1,13 +1,13 @@
 package io.tokenwarden.cli;
 
+import io.tokenwarden.embedded.BrokerDirectoryException;
 import io.tokenwarden.embedded.EmbeddedKafka;
 import io.tokenwarden.runtime.config.BrokerAddress;
 import io.tokenwarden.runtime.config.ConfigException;
+import io.tokenwarden.runtime.config.KafkaClients;
 import io.tokenwarden.runtime.config.TokenwardenConfig;
 import io.tokenwarden.runtime.topics.TopicAdmin;
-import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
-import io.tokenwarden.runtime.config.KafkaClients;
 
 /**
  * The broker a long-running command uses: the configured cluster, the local broker another command
@@ -25,14 +25,13 @@ final class Broker implements AutoCloseable {
     this.config = config;
   }
 
-  /** Uses the configured or recorded broker if any, otherwise starts an embedded one. */
+  /**
+   * Uses the configured broker, or the recorded local one if it answers, otherwise starts an embedded one (a
+   * recorded address that does not answer is one a killed broker left behind).
+   */
   static Broker useOrStart(TokenwardenConfig config) {
     try {
-      String existing = BrokerAddress.resolve(config);
-      if (config.local() && !reachable(config, existing)) {
-        return start(config);
-      }
-      return new Broker(existing, null, config);
+      return new Broker(BrokerAddress.resolve(config), null, config);
     } catch (ConfigException noBroker) {
       if (!config.local()) {
         throw noBroker;
@@ -41,9 +40,18 @@ final class Broker implements AutoCloseable {
     }
   }
 
-  /** Starts an embedded broker and records its address. */
+  /**
+   * Starts an embedded broker on the data directory's {@code kafka} directory, with the topics and records of
+   * its last run, and records its address. A directory it cannot use is a {@link ConfigException}: one line that
+   * names it and says what to do.
+   */
   static Broker start(TokenwardenConfig config) {
-    EmbeddedKafka kafka = EmbeddedKafka.start(config.dataDir().resolve("kafka"));
+    EmbeddedKafka kafka;
+    try {
+      kafka = EmbeddedKafka.start(config.dataDir().resolve("kafka"));
+    } catch (BrokerDirectoryException e) {
+      throw new ConfigException(e.getMessage() + " (TOKENWARDEN_DATA_DIR)");
+    }
     BrokerAddress.record(config.dataDir(), kafka.bootstrapServers());
     return new Broker(kafka.bootstrapServers(), kafka, config);
   }
@@ -68,18 +76,6 @@ final class Broker implements AutoCloseable {
     if (embedded != null) {
       BrokerAddress.forget(config.dataDir(), bootstrapServers);
       embedded.close();
-    }
-  }
-
-  private static boolean reachable(TokenwardenConfig config, String bootstrap) {
-    Map<String, Object> props = KafkaClients.base(config, bootstrap);
-    props.put("request.timeout.ms", 3000);
-    props.put("default.api.timeout.ms", 3000);
-    try (Admin admin = Admin.create(props)) {
-      admin.describeCluster().clusterId().get();
-      return true;
-    } catch (Exception e) {
-      return false;
     }
   }
 }

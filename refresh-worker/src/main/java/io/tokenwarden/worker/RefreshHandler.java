@@ -1,6 +1,7 @@
 package io.tokenwarden.worker;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.tokenwarden.contracts.FieldLimits;
 import io.tokenwarden.runtime.sealing.CredentialSealer;
 import io.tokenwarden.runtime.sealing.SealingException;
 import io.tokenwarden.runtime.sealing.TokenCredentials;
@@ -72,6 +73,16 @@ final class RefreshHandler {
       MDC.remove("provider");
       MDC.remove("commandId");
     }
+  }
+
+  /**
+   * A {@code TRANSIENT} answer with our own {@code errorCode}, for a command whose handling failed in the worker
+   * itself (the handler threw, the answer could not be encoded or sent): the stream retries it.
+   */
+  Handled failed(RefreshCommand command, String errorCode, String description) {
+    Failed failed = Failed.transientFailure(errorCode, description, Optional.empty());
+    metrics.outcome(command.getProvider(), failed);
+    return new Handled(failed, event(command, failed));
   }
 
   private RefreshOutcome outcome(RefreshCommand command, boolean possiblyDeliveredBefore) {
@@ -191,8 +202,9 @@ final class RefreshHandler {
           .setCommandId(command.getCommandId())
           .setGeneration(command.getGeneration())
           .setKind(f.kind())
-          .setErrorCode(f.errorCode())
-          .setErrorDescription(f.description().orElse(null))
+          // A provider writes these; they are cut to the contract's limits like the stream cuts them.
+          .setErrorCode(FieldLimits.truncate(f.errorCode(), FieldLimits.ERROR_CODE))
+          .setErrorDescription(FieldLimits.truncate(f.description().orElse(null), FieldLimits.ERROR_DESCRIPTION))
           .setRetryAfter(f.retryAfter().orElse(null))
           .setAttempt(command.getAttempt())
           .build();

@@ -48,7 +48,12 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Health: {@link #isReady()} is true while the worker has partitions assigned; {@link #isLive()} is false once
- * the poll loop has stopped or has not turned for {@value #LIVENESS_SECONDS} seconds.
+ * the poll loop has stopped or has not turned for {@value #LIVENESS_SECONDS} seconds, or a partition with pending
+ * commands has not moved its committed offset for {@link WorkerConfig#stallTimeout()}.
+ *
+ * <p>A fatal producer error ({@code ProducerFencedException} and the others of {@code KafkaProducer}'s contract)
+ * stops the worker with {@link #exitCode()} 1, and the process exits non-zero for the platform to restart it;
+ * nothing is committed after such an error, so the restarted worker re-reads every unanswered command.
  *
  * <p>Kafka client properties (from {@code KAFKA_*}) win over this class's tuning defaults, but never over what
  * exactly-once needs: the group id and transactional id from {@link WorkerConfig}, {@code read_committed},
@@ -97,6 +102,7 @@ public final class RefreshWorkerRunner implements AutoCloseable {
     }
     Clock clock = Clock.systemUTC();
     WorkerMetrics metrics = new WorkerMetrics(registry);
+    metrics.initialise(config.providers());
     RefreshHandler handler = new RefreshHandler(new ProviderClients(config.env(), clock, metrics, endpointOverrides),
         sealer, metrics, clock);
     KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerProps(config, kafkaProps),
@@ -160,10 +166,16 @@ public final class RefreshWorkerRunner implements AutoCloseable {
     return !status.isTerminated() && !status.stopRequested() && !status.assignment().isEmpty();
   }
 
-  /** True while the poll loop runs and has turned within the last {@value #LIVENESS_SECONDS} seconds. */
+  /**
+   * True while the poll loop runs and has turned within the last {@value #LIVENESS_SECONDS} seconds, and no
+   * partition with pending commands has gone {@link WorkerConfig#stallTimeout()} without progress.
+   */
   public boolean isLive() {
+    long now = System.nanoTime();
+    long stalledSince = status.stalledSince();
     return !status.isTerminated() && status.failure().isEmpty()
-        && System.nanoTime() - status.lastLoopNanos() < Duration.ofSeconds(LIVENESS_SECONDS).toNanos();
+        && now - status.lastLoopNanos() < Duration.ofSeconds(LIVENESS_SECONDS).toNanos()
+        && (stalledSince == Long.MAX_VALUE || now - stalledSince < config.stallTimeout().toNanos());
   }
 
   /** The partitions assigned right now. */

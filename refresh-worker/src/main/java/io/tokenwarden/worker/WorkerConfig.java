@@ -2,9 +2,13 @@ package io.tokenwarden.worker;
 
 import io.tokenwarden.runtime.config.ConfigException;
 import io.tokenwarden.runtime.config.Env;
+import io.tokenwarden.runtime.provider.Providers;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -24,6 +28,10 @@ import java.util.Objects;
  *     committed) before fetching pauses ({@code TOKENWARDEN_WORKER_MAX_BUFFERED}, default 4 x concurrency)
  * @param shutdownTimeout how long a graceful stop may take: in-flight calls are finished or abandoned within it
  *     ({@code TOKENWARDEN_WORKER_SHUTDOWN_TIMEOUT}, default {@code PT30S})
+ * @param stallTimeout how long a partition with pending commands may go without its committed offset moving
+ *     before {@code /health/live} fails ({@code TOKENWARDEN_WORKER_STALL_TIMEOUT}, default {@code PT5M}): longer
+ *     than a command can legitimately take, the provider's {@code _RATE_LIMIT_WAIT} plus {@code _TIMEOUT} (20 s
+ *     by default) times the rounds it may wait for a free call slot
  * @param env the environment, for the provider settings
  */
 public record WorkerConfig(
@@ -32,10 +40,12 @@ public record WorkerConfig(
     int concurrency,
     int maxBuffered,
     Duration shutdownTimeout,
+    Duration stallTimeout,
     Env env) {
 
   public static final String DEFAULT_GROUP_ID = "tokenwarden-worker";
   public static final int DEFAULT_CONCURRENCY = 64;
+  public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofMinutes(5);
 
   public WorkerConfig {
     Objects.requireNonNull(groupId, "groupId");
@@ -52,6 +62,10 @@ public record WorkerConfig(
       throw new ConfigException("TOKENWARDEN_WORKER_SHUTDOWN_TIMEOUT: must be a positive duration, got "
           + shutdownTimeout);
     }
+    if (stallTimeout == null || stallTimeout.isNegative() || stallTimeout.isZero()) {
+      throw new ConfigException("TOKENWARDEN_WORKER_STALL_TIMEOUT: must be a positive duration, got "
+          + stallTimeout);
+    }
   }
 
   /** Parses every setting from {@code env}; unset variables take their defaults. */
@@ -63,6 +77,7 @@ public record WorkerConfig(
         concurrency,
         env.getInt("TOKENWARDEN_WORKER_MAX_BUFFERED", 4 * Math.max(concurrency, 1)),
         env.getDuration("TOKENWARDEN_WORKER_SHUTDOWN_TIMEOUT", Duration.ofSeconds(30)),
+        env.getDuration("TOKENWARDEN_WORKER_STALL_TIMEOUT", DEFAULT_STALL_TIMEOUT),
         env);
   }
 
@@ -70,6 +85,26 @@ public record WorkerConfig(
   public static WorkerConfig of(Map<String, String> vars) {
     return from(Env.of(vars));
   }
+
+  /** The provider ids known at start-up: the built-in ones and every generic OAuth2 provider configured. */
+  public List<String> providers() {
+    Providers known = new Providers(env);
+    List<String> ids = new ArrayList<>(Providers.BUILT_IN);
+    for (String name : env.names()) {
+      if (name.startsWith(PROVIDER_PREFIX) && name.endsWith(TYPE_SUFFIX)
+          && name.length() > PROVIDER_PREFIX.length() + TYPE_SUFFIX.length()) {
+        String id = name.substring(PROVIDER_PREFIX.length(), name.length() - TYPE_SUFFIX.length())
+            .toLowerCase(Locale.ROOT);
+        if (!ids.contains(id) && known.isGenericOAuth2(id)) {
+          ids.add(id);
+        }
+      }
+    }
+    return List.copyOf(ids);
+  }
+
+  private static final String PROVIDER_PREFIX = "TOKENWARDEN_PROVIDER_";
+  private static final String TYPE_SUFFIX = "_TYPE";
 
   private static String hostname(Env env) {
     return env.get("HOSTNAME").orElseGet(() -> {

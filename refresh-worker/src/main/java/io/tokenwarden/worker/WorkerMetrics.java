@@ -5,17 +5,29 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.tokenwarden.contracts.DeadLetters;
+import io.tokenwarden.contracts.ErrorCodes;
+import io.tokenwarden.worker.outcome.ErrorClassification;
 import io.tokenwarden.worker.outcome.RefreshOutcome;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The worker's meters. Names use Micrometer's dotted form; a Prometheus registry renders
  * {@code tokenwarden.refresh.attempts} as {@code tokenwarden_refresh_attempts_total}, and so on.
+ *
+ * <p>Labelled counters are created at 0 by {@link #initialise} for every label value known at start-up, so that
+ * {@code rate()} and {@code increase()} see their first event (Prometheus' instrumentation guidance).
  */
 public final class WorkerMetrics {
 
-  /** Counter {@code {provider, outcome, error}}; outcome is refreshed, transient or permanent; error is none or the code. */
+  /**
+   * Counter {@code {provider, outcome, error}}; outcome is refreshed, transient or permanent; error is none or
+   * the code, bounded by {@link ErrorCodes#label}.
+   */
   public static final String ATTEMPTS = "tokenwarden.refresh.attempts";
   /** Timer (histogram) {@code {provider}} of token endpoint calls. */
   public static final String DURATION = "tokenwarden.refresh.duration";
@@ -27,6 +39,17 @@ public final class WorkerMetrics {
   public static final String MISCONFIGURATIONS = "tokenwarden.refresh.misconfigurations";
   /** Counter: command records that could not be decoded and were skipped. */
   public static final String UNDECODABLE = "tokenwarden.refresh.commands.undecodable";
+  /**
+   * Counter: commands skipped because an earlier owner of their partition had published their answer (listed in
+   * the offset commit's metadata); each one is a provider call, and maybe a spent refresh token, saved.
+   */
+  public static final String SKIPPED = "tokenwarden.refresh.commands.skipped";
+  /** Counter {@code {reason}}, shared with the expiry stream: records sent to the dead-letter topic. */
+  public static final String DEAD_LETTERS = "tokenwarden.dead.letters";
+
+  /** The reasons the worker dead-letters a command with. */
+  public static final List<String> DEAD_LETTER_REASONS =
+      List.of(DeadLetters.UNDECODABLE, DeadLetters.NULL_VALUE, DeadLetters.HANDLER_ERROR, DeadLetters.TOO_LARGE);
 
   private final MeterRegistry registry;
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -35,6 +58,34 @@ public final class WorkerMetrics {
     this.registry = registry;
     Gauge.builder(IN_FLIGHT, inFlight, AtomicInteger::get).description("Refresh commands being handled")
         .strongReference(true).register(registry);
+  }
+
+  /**
+   * Creates every labelled counter at 0 for these providers: attempts for each outcome and error label the
+   * worker can produce, misconfigurations, dead letters by reason, and the unlabelled counters.
+   */
+  void initialise(Collection<String> providers) {
+    List<String> errors = new ArrayList<>(ErrorCodes.KNOWN);
+    // The stream's own codes never come out of the worker.
+    errors.remove(ErrorCodes.COMMAND_TIMEOUT);
+    errors.remove(ErrorCodes.CREDENTIALS_TOO_LARGE);
+    errors.add(ErrorCodes.OTHER);
+    for (String provider : providers) {
+      attempts(provider, "refreshed", "none");
+      for (String error : errors) {
+        attempts(provider, "transient", error);
+        attempts(provider, "permanent", error);
+      }
+      for (String error : ErrorClassification.MISCONFIGURATION) {
+        misconfigurations(provider, error);
+      }
+      for (String error : List.of("unsealing_failed", "unknown_provider", "provider_not_configured")) {
+        misconfigurations(provider, error);
+      }
+    }
+    DEAD_LETTER_REASONS.forEach(this::deadLetters);
+    undecodableCounter();
+    skippedCounter();
   }
 
   public MeterRegistry registry() {
@@ -46,13 +97,21 @@ public final class WorkerMetrics {
   }
 
   void outcome(String provider, RefreshOutcome outcome) {
-    Counter.builder(ATTEMPTS).description("Refresh commands handled, by outcome")
-        .tag("provider", provider).tag("outcome", outcome.outcome()).tag("error", outcome.error())
-        .register(registry).increment();
+    String error = outcome instanceof RefreshOutcome.Refreshed ? "none" : ErrorCodes.label(outcome.error());
+    attempts(provider, outcome.outcome(), error).increment();
     if (outcome instanceof RefreshOutcome.Failed f && f.misconfiguration()) {
-      Counter.builder(MISCONFIGURATIONS).description("Refresh failures caused by our configuration")
-          .tag("provider", provider).tag("error", f.errorCode()).register(registry).increment();
+      misconfigurations(provider, ErrorCodes.label(f.errorCode())).increment();
     }
+  }
+
+  private Counter attempts(String provider, String outcome, String error) {
+    return Counter.builder(ATTEMPTS).description("Refresh commands handled, by outcome")
+        .tag("provider", provider).tag("outcome", outcome).tag("error", error).register(registry);
+  }
+
+  private Counter misconfigurations(String provider, String error) {
+    return Counter.builder(MISCONFIGURATIONS).description("Refresh failures caused by our configuration")
+        .tag("provider", provider).tag("error", error).register(registry);
   }
 
   void duration(String provider, Duration d) {
@@ -71,13 +130,30 @@ public final class WorkerMetrics {
   }
 
   void undecodable() {
-    Counter.builder(UNDECODABLE).description("Command records that could not be decoded").register(registry)
-        .increment();
+    undecodableCounter().increment();
+  }
+
+  private Counter undecodableCounter() {
+    return Counter.builder(UNDECODABLE).description("Command records that could not be decoded").register(registry);
+  }
+
+  void skipped() {
+    skippedCounter().increment();
+  }
+
+  private Counter skippedCounter() {
+    return Counter.builder(SKIPPED)
+        .description("Commands skipped because an earlier owner of their partition had published their answer")
+        .register(registry);
   }
 
   /** The same meter as the expiry stream's, so one alert covers both: {@code tokenwarden_dead_letters_total}. */
   void deadLetter(String reason) {
-    Counter.builder("tokenwarden.dead.letters").description("Records sent to the dead-letter topic")
-        .tag("reason", reason).register(registry).increment();
+    deadLetters(reason).increment();
+  }
+
+  private Counter deadLetters(String reason) {
+    return Counter.builder(DEAD_LETTERS).description("Records sent to the dead-letter topic")
+        .tag("reason", reason).register(registry);
   }
 }

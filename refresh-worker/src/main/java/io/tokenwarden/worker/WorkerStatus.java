@@ -15,6 +15,7 @@ final class WorkerStatus {
   private volatile Duration stopTimeout = Duration.ofSeconds(30);
   private volatile long lastLoopNanos = System.nanoTime();
   private volatile Set<TopicPartition> assignment = Set.of();
+  private volatile long stalledSince = Long.MAX_VALUE;
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private final CountDownLatch terminated = new CountDownLatch(1);
 
@@ -37,6 +38,18 @@ final class WorkerStatus {
 
   long lastLoopNanos() {
     return lastLoopNanos;
+  }
+
+  /**
+   * Since when (nanoTime) the partition that has waited longest with pending commands has not moved its committed
+   * offset; {@link Long#MAX_VALUE} when no partition has pending commands.
+   */
+  void stalledSince(long nanos) {
+    stalledSince = nanos;
+  }
+
+  long stalledSince() {
+    return stalledSince;
   }
 
   void assignment(Set<TopicPartition> partitions) {

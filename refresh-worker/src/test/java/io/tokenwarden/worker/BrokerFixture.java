@@ -1,10 +1,12 @@
 package io.tokenwarden.worker;
 
+import io.tokenwarden.contracts.DeadLetters;
 import io.tokenwarden.contracts.Topics;
 import io.tokenwarden.embedded.SharedKafka;
 import io.tokenwarden.runtime.topics.TopicAdmin;
 import io.tokenwarden.schema.RefreshCommand;
 import io.tokenwarden.schema.TokenLifecycleEvent;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,18 +20,24 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** Topics of one test on the shared broker, a command producer and a read_committed outcome reader. */
 final class BrokerFixture implements AutoCloseable {
 
   final Topics topics;
+  /** The topics' name prefix, for a child process ({@code TOKENWARDEN_TOPIC_PREFIX}). */
+  final String prefix;
   final String bootstrap = SharedKafka.bootstrapServers();
   private final KafkaProducer<String, RefreshCommand> producer;
   private final KafkaConsumer<String, TokenLifecycleEvent> reader;
   private final List<ConsumerRecord<String, TokenLifecycleEvent>> outcomes = new ArrayList<>();
+  private final KafkaConsumer<byte[], byte[]> dlqReader;
+  private final List<ConsumerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
 
   BrokerFixture(String prefix, int partitions) throws InterruptedException {
-    topics = Topics.create(prefix + UUID.randomUUID().toString().substring(0, 8) + ".", partitions);
+    this.prefix = prefix + UUID.randomUUID().toString().substring(0, 8) + ".";
+    topics = Topics.create(this.prefix, partitions);
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
       new TopicAdmin(admin, (short) 1).ensure(topics);
     }
@@ -42,6 +50,23 @@ final class BrokerFixture implements AutoCloseable {
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
         topics.lifecycle.keySerde().deserializer(), topics.lifecycle.valueSerde().deserializer());
     reader.subscribe(List.of(topics.lifecycle.name()));
+    dlqReader = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        ConsumerConfig.GROUP_ID_CONFIG, "dlq-reader-" + UUID.randomUUID(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    dlqReader.subscribe(List.of(topics.lifecycleDlq.name()));
+  }
+
+  /** Every dead letter read so far (read_committed), after one more poll. */
+  List<ConsumerRecord<byte[], byte[]>> deadLetters() {
+    dlqReader.poll(Duration.ofMillis(200)).forEach(deadLetters::add);
+    return List.copyOf(deadLetters);
+  }
+
+  /** The reason header of a dead letter. */
+  static String reason(ConsumerRecord<byte[], byte[]> deadLetter) {
+    return new String(deadLetter.headers().lastHeader(DeadLetters.REASON).value(), StandardCharsets.UTF_8);
   }
 
   Map<String, Object> kafkaProps() {
@@ -68,5 +93,6 @@ final class BrokerFixture implements AutoCloseable {
   public void close() {
     producer.close(Duration.ofSeconds(5));
     reader.close(Duration.ofSeconds(5));
+    dlqReader.close(Duration.ofSeconds(5));
   }
 }

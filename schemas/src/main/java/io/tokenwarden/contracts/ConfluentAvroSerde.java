@@ -1,6 +1,5 @@
 package io.tokenwarden.contracts;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -8,9 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
@@ -94,13 +91,11 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements AvroC
   @Override
   public byte[] encode(T record) {
     int id = writerId();
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    EncodeBuffer out = EncodeBuffer.acquire();
     out.write(MAGIC);
-    out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
+    out.writeIntBigEndian(id);
     try {
-      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-      writer.write(record, encoder);
-      encoder.flush();
+      writer.write(record, out.encoder());
     } catch (IOException | AvroRuntimeException | ClassCastException | NullPointerException e) {
       throw new SerializationException("cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
     }
@@ -130,9 +125,10 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements AvroC
       }
     }
     try {
-      BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES,
-          null);
-      return reader.read(null, decoder);
+      int body = bytes.length - HEADER_BYTES;
+      BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_BYTES, body, null);
+      // Bounded: a length prefix larger than the record is rejected before anything is allocated for it.
+      return reader.read(null, new BoundedDecoder(decoder, body));
     } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | IllegalArgumentException
         | ClassCastException | NegativeArraySizeException e) {
       // Message names the type, id and cause only: payload bytes may hold sealed credentials.

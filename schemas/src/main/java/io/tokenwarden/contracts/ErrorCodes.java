@@ -15,6 +15,12 @@ public final class ErrorCodes {
   /** Label of every code outside the vocabulary. */
   public static final String OTHER = "other";
 
+  /**
+   * The worker's code for a command it failed to handle itself (the handler threw, the answer could not be
+   * encoded or was too large to publish); always TRANSIENT.
+   */
+  public static final String HANDLER_ERROR = "handler_error";
+
   /** The stream's own code for a refresh command that got no answer within its deadline. */
   public static final String COMMAND_TIMEOUT = "command_timeout";
 
@@ -31,7 +37,7 @@ public final class ErrorCodes {
       "rate_limit_exceeded", "internal_error", "access_token_invalid", "scope_not_authorized",
       "refresh_token_reused", "rate_limited", "circuit_open", "timeout", "network_error", "connection_failed",
       "malformed_response", "not_refreshable", "no_refresh_token", "unsealing_failed", "unknown_provider",
-      "provider_not_configured", "client_error", "interrupted", COMMAND_TIMEOUT, CREDENTIALS_TOO_LARGE);
+      "provider_not_configured", "client_error", "interrupted", HANDLER_ERROR, COMMAND_TIMEOUT, CREDENTIALS_TOO_LARGE);
 
   /** {@code http_<status>} and {@code graph_<code>}: bounded by their three digits. */
   private static final Pattern NUMBERED = Pattern.compile("(http|graph)_\\d{1,3}");

@@ -9,6 +9,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
 
@@ -56,5 +59,29 @@ class AvroSerdeTest {
   void aRecordOfAnotherTypeDoesNotDecodeAsThisOne() {
     byte[] statusBytes = AvroSerde.of(ConnectionStatus.class).encode(ContractSamples.status(2));
     assertThatThrownBy(() -> serde.decode(statusBytes)).isInstanceOf(SerializationException.class);
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void encodesByteForByteAsAvrosMessageEncoder() throws Exception {
+    for (SpecificRecord record : ContractSamples.all(2).values()) {
+      Class<SpecificRecord> type = (Class<SpecificRecord>) record.getClass();
+      SpecificData model = SpecificData.getForClass(type);
+      ByteBuffer expected = new BinaryMessageEncoder<SpecificRecord>(model, model.getSchema(type)).encode(record);
+      byte[] want = new byte[expected.remaining()];
+      expected.get(want);
+      assertThat(AvroSerde.of(type).encode(record)).as(type.getSimpleName()).isEqualTo(want);
+    }
+  }
+
+  @Test
+  void theReusedBufferGrowsForALargeRecordAndLeavesNothingForTheNext() {
+    TokenLifecycleEvent small = ContractSamples.lifecycle();
+    byte[] smallBytes = serde.encode(small);
+    TokenLifecycleEvent large = TokenLifecycleEvent.newBuilder(small).setAccountId("a".repeat(200_000)).build();
+    byte[] largeBytes = serde.encode(large);
+    assertThat(largeBytes.length).isGreaterThan(200_000);
+    assertThat(serde.decode(largeBytes)).isEqualTo(large);
+    assertThat(serde.encode(small)).isEqualTo(smallBytes);
   }
 }

@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Every labelled counter is created at 0 for each label value known at start-up (every dead-letter reason,
  * refresh reason and expiry kind, by every built-in provider), so that {@code rate()} and {@code increase()} see
- * the first event; generic and unknown providers' series start at their first event.
+ * the first event, and so is the attention gauge of each built-in provider, so that a rise from nothing is a
+ * rise for {@code x - x offset 30m}; generic and unknown providers' series start at their first event.
  */
 public final class ExpiryMetrics {
 
@@ -97,6 +98,7 @@ public final class ExpiryMetrics {
       counter(REFRESH_REQUESTS_NOT_RENEWABLE, "Refresh requests for tokens no machine can renew",
           "provider", provider);
       counter(REFRESH_COMMANDS_TIMED_OUT, "Refresh commands abandoned at their deadline", "provider", provider);
+      attention(provider, 0);
     }
   }
 

@@ -7,13 +7,15 @@ import io.tokenwarden.stream.processor.DueTimerScan;
 import io.tokenwarden.stream.processor.LifecycleValidation;
 import io.tokenwarden.stream.processor.Transitions;
 import io.tokenwarden.stream.state.ConnectionSerde;
+import io.tokenwarden.stream.state.FiredThrough;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The expiry stream's topology: {@code tokens.lifecycle} into one {@link ConnectionProcessor} with one
- * changelog-backed store of connection state (the deadline index is derived from it, in memory), out to
+ * The expiry stream's topology: {@code tokens.lifecycle} into one {@link ConnectionProcessor} with a
+ * changelog-backed store of connection state (the deadline index is derived from it, in memory) and one of the
+ * task's fired-through cursor, out to
  * {@code tokens.expiry}, {@code tokens.refresh-commands}, {@code connections.status} and
  * {@code tokens.lifecycle.dlq}.
  */
@@ -46,6 +48,10 @@ public final class ExpiryTopology {
     topology.addStateStore(Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(ConnectionProcessor.CONNECTIONS_STORE), Serdes.String(),
         new ConnectionSerde()), PROCESSOR);
+    // A few bytes per task, so in memory; restored from its changelog like the connections.
+    topology.addStateStore(Stores.keyValueStoreBuilder(
+        Stores.inMemoryKeyValueStore(ConnectionProcessor.FIRED_THROUGH_STORE), Serdes.String(),
+        new FiredThrough.StoreSerde()), PROCESSOR);
     topology.addSink(ConnectionProcessor.EXPIRY_SINK, topics.expiry.name(), topics.expiry.keySerde().serializer(),
         topics.expiry.valueSerde().serializer(), PROCESSOR);
     topology.addSink(ConnectionProcessor.COMMANDS_SINK, topics.refreshCommands.name(),

@@ -11,6 +11,7 @@ import io.tokenwarden.stream.processor.LifecycleValidation.Checked;
 import io.tokenwarden.stream.processor.LifecycleValidation.Rejection;
 import io.tokenwarden.stream.state.Connection;
 import io.tokenwarden.stream.state.DeadlineIndex;
+import io.tokenwarden.stream.state.FiredThrough;
 import io.tokenwarden.stream.state.Timer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -37,7 +38,9 @@ import org.slf4j.MDC;
  * Keeps each connection's state and timers. It loads, asks {@link Transitions} for a {@link Decision}, and applies
  * it: first the store, then the output records, then the deadline index and the meters, so that a decision that
  * throws has changed nothing. A wall-clock punctuator fires due timers from the {@link DeadlineIndex}, capped by
- * count and time per run so a backlog drains over several runs.
+ * count and time per run so a backlog drains over several runs. A fired warning or expiry whose firing only marks it
+ * fired is not rewritten into its connection's record: the task's fired-through cursor ({@link FiredThrough}),
+ * written once per punctuation, covers it, and every read of the store applies the mark ({@code settled}).
  *
  * <p>No record stops the task. An event that fails validation goes to the dead-letter topic with its reason; an
  * event whose processing throws is dead-lettered by Kafka Streams' processing exception handler
@@ -59,6 +62,14 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
    */
   public static final String CONNECTIONS_STORE = "expiry-connections";
 
+  /**
+   * The task's fired-through cursor ({@link FiredThrough}), one record under {@link #FIRED_THROUGH_KEY}; its changelog
+   * is {@code <application.id>-expiry-fired-through-changelog}. Written once per punctuation that fired anything,
+   * in the same transaction as what it fired.
+   */
+  public static final String FIRED_THROUGH_STORE = "expiry-fired-through";
+  static final String FIRED_THROUGH_KEY = "cursor";
+
   private static final Logger log = LoggerFactory.getLogger(ConnectionProcessor.class);
 
   private final Duration punctuateInterval;
@@ -71,9 +82,17 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
   private final ExpiryMetrics metrics;
   private final Serializer<TokenLifecycleEvent> lifecycleSerializer;
   private final DueTimerScan scan;
+  /**
+   * Whether a fired timer may be left in the stored record. Only with the index's scan: another scan reads the
+   * stored records, which would then hold timers that have fired.
+   */
+  private final boolean deferFiredMarks;
 
   private ProcessorContext<Object, Object> context;
   private KeyValueStore<String, Connection> connections;
+  private KeyValueStore<String, FiredThrough> firedThroughStore;
+  /** Where the task has fired through; ahead of the stored one during a punctuation. Null: nothing yet. */
+  private FiredThrough firedThrough;
   private DeadlineIndex index;
   private long reportedPending;
   private final Map<Map.Entry<String, String>, Long> reportedConnections = new HashMap<>();
@@ -95,12 +114,15 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
     this.metrics = metrics;
     this.lifecycleSerializer = lifecycleSerializer;
     this.scan = scan;
+    this.deferFiredMarks = scan == DueTimerScan.DEADLINE_INDEX;
   }
 
   @Override
   public void init(ProcessorContext<Object, Object> context) {
     this.context = context;
     this.connections = context.getStateStore(CONNECTIONS_STORE);
+    this.firedThroughStore = context.getStateStore(FIRED_THROUGH_STORE);
+    this.firedThrough = firedThroughStore.get(FIRED_THROUGH_KEY);
     // Also after a rebalance or a revived task: the index is rebuilt from what the store holds now.
     this.index = new DeadlineIndex();
     try (KeyValueIterator<String, Connection> all = connections.all()) {
@@ -108,7 +130,7 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
         String id = all.peekNextKey();
         Connection c;
         try {
-          c = all.next().value;
+          c = settled(all.next().value);
         } catch (SerializationException e) {
           // The iterator has moved past it. One bad value (a bad rollback, a hand-written changelog record) must
           // not stop the task; its connection gets a new state from its next TokenIssued.
@@ -142,7 +164,7 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
     try {
       Connection current;
       try {
-        current = connections.get(id);
+        current = settled(connections.get(id));
       } catch (SerializationException e) {
         metrics.stateUndecodable();
         if (!(input instanceof Input.Issued) && !(input instanceof Input.Removed)) {
@@ -178,12 +200,13 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
     long now = effectiveNow(wallClock);
     long started = System.nanoTime();
     List<DeadlineIndex.Entry> due = scan.due(connections, index, now, punctuateMaxTimers);
+    FiredThrough stored = firedThrough;
     int fired = 0;
     for (DeadlineIndex.Entry entry : due) {
       if (fired > 0 && System.nanoTime() - started > punctuateMaxTimeNanos) {
         index.advanceCursor(entry.due());
         log.debug("punctuation stopped after {} timers by its time cap; the rest fire next time", fired);
-        return;
+        break;
       }
       try {
         fire(entry, now);
@@ -193,19 +216,27 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
       } catch (RuntimeException e) {
         timerFailed(entry, e, now);
       }
+      // The scan returns timers in the index's order, so every timer up to this one has now been dealt with.
+      firedThrough = FiredThrough.later(firedThrough, FiredThrough.of(entry));
       fired++;
     }
-    if (due.size() < punctuateMaxTimers) {
-      index.advanceCursor(now + 1);
-    } else if (!due.isEmpty()) {
-      index.advanceCursor(due.get(due.size() - 1).due());
+    if (fired == due.size()) {
+      if (due.size() < punctuateMaxTimers) {
+        index.advanceCursor(now + 1);
+      } else if (!due.isEmpty()) {
+        index.advanceCursor(due.get(due.size() - 1).due());
+      }
+    }
+    if (!Objects.equals(stored, firedThrough)) {
+      // Once per punctuation, in the transaction of everything it fired.
+      firedThroughStore.put(FIRED_THROUGH_KEY, firedThrough);
     }
   }
 
   private void fire(DeadlineIndex.Entry entry, long now) {
     String id = entry.connectionId();
     Timer timer = new Timer(entry.kind(), entry.due());
-    Connection current = connections.get(id);
+    Connection current = settled(connections.get(id));
     if (current == null || current.generation() != entry.generation() || !current.timers().contains(timer)) {
       // Fired already by an earlier timer of this batch, or left behind: never fire it, just drop it.
       index.delete(id, timer);
@@ -220,7 +251,11 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
         log.debug("timer {} of connection {} ({}) fired {} ms late", entry.kind(), id, current.provider(),
             now - entry.due());
       }
-      apply(id, decision, now);
+      // Not rewritten when the firing only marks the timer fired: the cursor, written at the end of this
+      // punctuation, says so, and settled() applies the mark when the record is next read.
+      Connection marked = deferFiredMarks && decision.commands().isEmpty()
+          ? Transitions.markedFired(current, entry.kind()) : null;
+      apply(id, decision, now, marked == null || !marked.equals(decision.next()));
     } finally {
       MDC.remove("connectionId");
     }
@@ -244,10 +279,17 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
         headers), DEAD_LETTER_SINK);
   }
 
-  /** Applies a decision: the store, then the records, then the index and the meters. */
   private void apply(String id, Decision d, long now) {
+    apply(id, d, now, true);
+  }
+
+  /**
+   * Applies a decision: the store (unless {@code store} is false: a fired timer the cursor accounts for), then the
+   * records, then the index and the meters.
+   */
+  private void apply(String id, Decision d, long now, boolean store) {
     Connection next = d.next();
-    switch (d.store()) {
+    switch (store ? d.store() : Decision.Store.NONE) {
       case PUT -> connections.put(id, next);
       // A null put deletes without decoding the old value, as delete() would.
       case DELETE -> connections.put(id, null);
@@ -337,9 +379,34 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
     return key == null || key.length() <= 100 ? key : key.substring(0, 100) + "... (" + key.length() + " chars)";
   }
 
-  /** Never earlier than the cursor, so a wall clock stepping back cannot hide a timer behind the cursor. */
+  /**
+   * Never earlier than the cursors, so a wall clock stepping back cannot hide a timer behind them: every timer a
+   * decision leaves in a record is due after {@code now}, so it is after the fired-through cursor too, and a
+   * record holds no timer at or before that cursor that has not fired.
+   */
   private long effectiveNow(long wallClock) {
-    return Math.max(wallClock, index.cursor() - 1);
+    long now = Math.max(wallClock, index.cursor() - 1);
+    return firedThrough == null ? now : Math.max(now, firedThrough.due());
+  }
+
+  /**
+   * The true state of a stored record: its timers at or before the fired-through cursor have fired, and those
+   * left in it only for want of a rewrite are marked fired here. Every read of the store goes through this.
+   */
+  private Connection settled(Connection stored) {
+    if (stored == null || firedThrough == null) {
+      return stored;
+    }
+    Connection c = stored;
+    for (Timer t : stored.timers()) {
+      if (firedThrough.covers(stored.connectionId(), t)) {
+        Connection marked = Transitions.markedFired(c, t.kind());
+        if (marked != null) {
+          c = marked;
+        }
+      }
+    }
+    return c;
   }
 
   private void reportPending() {

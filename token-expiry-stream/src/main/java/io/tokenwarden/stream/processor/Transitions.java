@@ -112,6 +112,44 @@ public final class Transitions {
     return s.finish(Effect.APPLIED);
   }
 
+  /**
+   * {@code c} with its timer of {@code kind} marked fired and nothing else changed: the fired mark set (an expiry
+   * also marks its warning, as firing does) and the timers of marked kinds dropped. Defined only for the four
+   * timers that emit an expiry event (null for the others, whose firing changes more than a mark). The processor
+   * leaves a fired timer out of the stored record only when this equals the state its firing decided, and applies
+   * it again when it next reads the record; so it must stay in step with {@code Step.markFired}.
+   */
+  public static Connection markedFired(Connection c, TimerKind kind) {
+    int fired = c.fired();
+    int refreshTokenFired = c.refreshTokenFired();
+    switch (kind) {
+      case WARN -> fired |= TimerKind.WARN.bit();
+      case EXPIRE -> fired |= TimerKind.EXPIRE.bit() | TimerKind.WARN.bit();
+      case REFRESH_TOKEN_WARN -> refreshTokenFired |= TimerKind.REFRESH_TOKEN_WARN.bit();
+      case REFRESH_TOKEN_EXPIRE ->
+          refreshTokenFired |= TimerKind.REFRESH_TOKEN_EXPIRE.bit() | TimerKind.REFRESH_TOKEN_WARN.bit();
+      default -> {
+        return null;
+      }
+    }
+    List<Timer> timers = new ArrayList<>(c.timers().size());
+    for (Timer t : c.timers()) {
+      boolean marked = switch (t.kind()) {
+        case WARN, EXPIRE -> (fired & t.kind().bit()) != 0;
+        case REFRESH_TOKEN_WARN, REFRESH_TOKEN_EXPIRE -> (refreshTokenFired & t.kind().bit()) != 0;
+        default -> false;
+      };
+      if (!marked) {
+        timers.add(t);
+      }
+    }
+    Connection.Builder b = c.toBuilder();
+    b.fired = fired;
+    b.refreshTokenFired = refreshTokenFired;
+    b.timers = timers;
+    return b.build();
+  }
+
   private Decision issued(Connection current, Input.Issued issued, long now) {
     Connection.Builder b = current == null ? new Connection.Builder() : current.toBuilder();
     b.connectionId = issued.connectionId();
@@ -253,10 +291,12 @@ public final class Transitions {
       if (eventId == null) {
         return;
       }
-      b.recentEventIds.add(eventId);
-      while (b.recentEventIds.size() > dedupWindow) {
-        b.recentEventIds.remove(0);
-      }
+      List<String> ids = b.recentEventIds;
+      int from = Math.max(0, ids.size() + 1 - dedupWindow);
+      List<String> kept = new ArrayList<>(ids.size() + 1 - from);
+      kept.addAll(ids.subList(Math.min(from, ids.size()), ids.size()));
+      kept.add(eventId);
+      b.recentEventIds = kept;
     }
 
     boolean renewable() {

@@ -85,7 +85,10 @@ public record Connection(
     return new Builder(this);
   }
 
-  /** A mutable copy for building the next state. */
+  /**
+   * A mutable copy for building the next state. From {@link #toBuilder()} its lists are the original's, which are
+   * immutable: assign new lists rather than changing them.
+   */
   public static final class Builder {
     public String connectionId;
     public String tenantId;
@@ -138,8 +141,10 @@ public record Connection(
       retryAt = c.retryAt;
       fired = c.fired;
       refreshTokenFired = c.refreshTokenFired;
-      recentEventIds = new ArrayList<>(c.recentEventIds);
-      timers = new ArrayList<>(c.timers);
+      // The record's own immutable lists, not copies: most transitions (a fired timer) change neither, and a
+      // caller that does replaces the list rather than changing it.
+      recentEventIds = c.recentEventIds;
+      timers = c.timers;
     }
 
     public Connection build() {

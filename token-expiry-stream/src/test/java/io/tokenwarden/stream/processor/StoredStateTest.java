@@ -17,6 +17,7 @@ import io.tokenwarden.stream.ExpiryConfig;
 import io.tokenwarden.stream.ExpiryMetrics;
 import io.tokenwarden.stream.state.Connection;
 import io.tokenwarden.stream.state.ConnectionSerde;
+import io.tokenwarden.stream.state.FiredThrough;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -49,6 +50,9 @@ class StoredStateTest {
   private final KeyValueStore<String, Connection> store = Stores.keyValueStoreBuilder(
       Stores.inMemoryKeyValueStore(ConnectionProcessor.CONNECTIONS_STORE), Serdes.String(), new ConnectionSerde())
       .withLoggingDisabled().build();
+  private final KeyValueStore<String, FiredThrough> firedThrough = Stores.keyValueStoreBuilder(
+      Stores.inMemoryKeyValueStore(ConnectionProcessor.FIRED_THROUGH_STORE), Serdes.String(),
+      new FiredThrough.StoreSerde()).withLoggingDisabled().build();
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
   private final Logger logger = (Logger) LoggerFactory.getLogger(ConnectionProcessor.class);
 
@@ -56,6 +60,8 @@ class StoredStateTest {
   void store() {
     store.init(context.getStateStoreContext(), store);
     context.addStateStore(store);
+    firedThrough.init(context.getStateStoreContext(), firedThrough);
+    context.addStateStore(firedThrough);
     logs.start();
     logger.addAppender(logs);
   }
