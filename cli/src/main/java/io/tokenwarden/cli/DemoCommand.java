@@ -49,7 +49,6 @@ final class DemoCommand implements Callable<Integer> {
     return Map.of(
         "TOKENWARDEN_POLICY_FACEBOOK_WARN_BEFORE", "PT20S",
         "TOKENWARDEN_POLICY_LINKEDIN_WARN_BEFORE", "PT20S",
-        "TOKENWARDEN_PUNCTUATE_INTERVAL", "PT0.5S",
         "TOKENWARDEN_HTTP_PORT", "0",
         "TOKENWARDEN_EXPIRY_APPLICATION_ID", "tokenwarden-demo",
         "TOKENWARDEN_EXPIRY_STATE_DIR", dataDir.resolve("demo-streams").toString(),

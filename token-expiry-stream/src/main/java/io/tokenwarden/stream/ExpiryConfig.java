@@ -21,7 +21,8 @@ import java.util.Objects;
  * @param stateDir where RocksDB keeps the stores ({@code TOKENWARDEN_EXPIRY_STATE_DIR}, default
  *     {@code $TOKENWARDEN_DATA_DIR/streams}, that is {@code ~/.tokenwarden/streams})
  * @param punctuateInterval how often due timers are fired ({@code TOKENWARDEN_PUNCTUATE_INTERVAL}, default
- *     {@code PT1S})
+ *     {@code PT0.1S}: it bounds a timer's lag and, with the per-punctuation cap, a burst's rate; a punctuation
+ *     with nothing due only peeks at the index)
  * @param punctuateMaxTimers most timers fired per punctuation ({@code TOKENWARDEN_PUNCTUATE_MAX_TIMERS},
  *     default 10000)
  * @param punctuateMaxTime time after which a punctuation stops firing and leaves the rest for the next one
@@ -80,7 +81,7 @@ public record ExpiryConfig(
         env.get("TOKENWARDEN_EXPIRY_APPLICATION_ID", DEFAULT_APPLICATION_ID),
         env.get("TOKENWARDEN_EXPIRY_PROCESSING_GUARANTEE", "exactly_once_v2").toLowerCase(Locale.ROOT),
         env.getPath("TOKENWARDEN_EXPIRY_STATE_DIR", dataDir.resolve("streams")),
-        env.getDuration("TOKENWARDEN_PUNCTUATE_INTERVAL", Duration.ofSeconds(1)),
+        env.getDuration("TOKENWARDEN_PUNCTUATE_INTERVAL", Duration.ofMillis(100)),
         env.getInt("TOKENWARDEN_PUNCTUATE_MAX_TIMERS", 10_000),
         env.getDuration("TOKENWARDEN_PUNCTUATE_MAX_TIME", Duration.ofMillis(200)),
         env.getDuration("TOKENWARDEN_RETRY_BACKOFF", Duration.ofSeconds(30)),

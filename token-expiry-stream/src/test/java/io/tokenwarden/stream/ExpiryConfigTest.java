@@ -22,7 +22,7 @@ class ExpiryConfigTest {
     assertThat(config.applicationId()).isEqualTo("tokenwarden-expiry");
     assertThat(config.processingGuarantee()).isEqualTo("exactly_once_v2");
     assertThat(config.stateDir()).isEqualTo(Path.of("/data/streams"));
-    assertThat(config.punctuateInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(config.punctuateInterval()).isEqualTo(Duration.ofMillis(100));
     assertThat(config.punctuateMaxTimers()).isEqualTo(10_000);
     assertThat(config.punctuateMaxTime()).isEqualTo(Duration.ofMillis(200));
     assertThat(config.retryBackoff()).isEqualTo(Duration.ofSeconds(30));

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * what a reader of the output topics sees, counted over both lives of the task, and the stored records
  * themselves.
  */
-class FiredThroughTest {
+class FiredThroughRestartTest {
 
   private static final long T0 = 1_900_000_000_000L;
   private static final long MINUTE = 60_000;
