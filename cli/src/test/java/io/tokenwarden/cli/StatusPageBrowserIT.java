@@ -35,11 +35,13 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 
 /**
  * The status page in Debian's headless Chromium, over the whole system as {@code ./tokenwarden run} runs it:
@@ -140,13 +142,28 @@ class StatusPageBrowserIT {
         Optional.empty(), List.of());
   }
 
+  // The page re-renders its rows on every update, so an element found a moment ago may be gone: read the page in
+  // one script call, or retry a block of reads that hold several elements.
   private static String state(String connection) {
-    List<WebElement> el = browser.findElements(By.cssSelector("tr[data-connection-id='" + connection + "'] .state"));
-    return el.isEmpty() ? null : el.get(0).getAttribute("data-state");
+    return (String) js("const el = document.querySelector(\"tr[data-connection-id='" + connection + "'] .state\");"
+        + " return el ? el.dataset.state : null;");
   }
 
   private static boolean marked(String connection) {
-    return !browser.findElements(By.cssSelector("tr[data-connection-id='" + connection + "'] .bang")).isEmpty();
+    return (Boolean) js("return document.querySelector(\"tr[data-connection-id='" + connection + "'] .bang\") !== null;");
+  }
+
+  private static boolean focusedOn(String selector) {
+    return (Boolean) js("return document.activeElement !== null && document.activeElement.matches(\"" + selector + "\");");
+  }
+
+  private static void readRows(ThrowingRunnable reads) {
+    await().atMost(Duration.ofSeconds(10)).ignoreException(StaleElementReferenceException.class)
+        .untilAsserted(reads::run);
+  }
+
+  private interface ThrowingRunnable {
+    void run() throws Exception;
   }
 
   private static Object js(String script) {
@@ -173,23 +190,27 @@ class StatusPageBrowserIT {
     // CONNECTED -> EXPIRED with the orange "!", pushed by the stream, without a reload.
     await().atMost(Duration.ofSeconds(60)).until(() -> "EXPIRED".equals(state("ui-fb")));
     assertThat(marked("ui-fb")).isTrue();
-    WebElement fbRow = browser.findElement(By.cssSelector("tr[data-connection-id='ui-fb']"));
-    assertThat(fbRow.getText()).contains("Facebook", "page-1001", "Expired",
-        "The Facebook token expired: reconnect the account.");
-    assertThat(fbRow.findElement(By.className("bang")).getAttribute("aria-label")).isEqualTo("Needs attention");
-    assertThat(fbRow.findElements(By.tagName("button"))).as("no machine renews a Facebook token").isEmpty();
-    // Accounts that need a human come first.
-    assertThat(browser.findElements(By.cssSelector("#rows tr")).get(0).getAttribute("data-connection-id"))
-        .isEqualTo("ui-fb");
+    readRows(() -> {
+      WebElement fbRow = browser.findElement(By.cssSelector("tr[data-connection-id='ui-fb']"));
+      assertThat(fbRow.getText()).contains("Facebook", "page-1001", "Expired",
+          "The Facebook token expired: reconnect the account.");
+      assertThat(fbRow.findElement(By.className("bang")).getAttribute("aria-label")).isEqualTo("Needs attention");
+      assertThat(fbRow.findElements(By.tagName("button"))).as("no machine renews a Facebook token").isEmpty();
+      // Accounts that need a human come first.
+      assertThat(browser.findElements(By.cssSelector("#rows tr")).get(0).getAttribute("data-connection-id"))
+          .isEqualTo("ui-fb");
+      assertThat(browser.findElement(By.cssSelector("tr[data-connection-id='ui-sandbox'] button.refresh"))
+          .getAttribute("aria-label")).isEqualTo("Refresh the sandbox token of user-5005");
+    });
 
-    // The refresh button, reached with the keyboard and pressed with Enter: REFRESHING, then CONNECTED.
-    WebElement refresh = browser.findElement(By.cssSelector("tr[data-connection-id='ui-sandbox'] button.refresh"));
-    assertThat(refresh.getAttribute("aria-label")).isEqualTo("Refresh the sandbox token of user-5005");
-    for (int i = 0; i < 30 && !refresh.equals(browser.switchTo().activeElement()); i++) {
-      browser.switchTo().activeElement().sendKeys(Keys.TAB);
+    // The refresh button, reached with the keyboard and pressed with Enter, as a user does: keys go to whatever
+    // has focus, and the page keeps focus on the same button across re-renders.
+    String refresh = "tr[data-connection-id='ui-sandbox'] button.refresh";
+    for (int i = 0; i < 30 && !focusedOn(refresh); i++) {
+      new Actions(browser).sendKeys(Keys.TAB).perform();
     }
-    assertThat(browser.switchTo().activeElement()).as("the refresh button is reachable with Tab").isEqualTo(refresh);
-    refresh.sendKeys(Keys.ENTER);
+    assertThat(focusedOn(refresh)).as("the refresh button is reachable with Tab").isTrue();
+    new Actions(browser).sendKeys(Keys.ENTER).perform();
     await().atMost(Duration.ofSeconds(60)).until(() -> {
       List<?> seen = (List<?>) js("return window.__states;");
       int refreshing = seen.indexOf("REFRESHING");
@@ -209,8 +230,8 @@ class StatusPageBrowserIT {
     browser.get(base + "/#token=" + minter.mint(TENANT_B, "ui-user-b", Duration.ofHours(1)));
     await().atMost(Duration.ofSeconds(20)).until(() -> "NEEDS_RECONNECT".equals(state("ui-b-x"))
         || "CONNECTED".equals(state("ui-b-x")));
-    assertThat(browser.findElements(By.cssSelector("#rows tr"))).extracting(r -> r.getAttribute("data-connection-id"))
-        .containsExactly("ui-b-x");
+    readRows(() -> assertThat(browser.findElements(By.cssSelector("#rows tr")))
+        .extracting(r -> r.getAttribute("data-connection-id")).containsExactly("ui-b-x"));
     assertThat(browser.getPageSource()).doesNotContain("ui-fb").doesNotContain("page-1001")
         .doesNotContain("ui-sandbox").doesNotContain("user-5005");
     Files.copy(((ChromeDriver) browser).getScreenshotAs(OutputType.FILE).toPath(),

@@ -29,15 +29,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The refresh worker killed with SIGKILL while calls are in flight, against a provider with single-use refresh
- * tokens: every connection whose call the provider answered at least 200 ms before the kill keeps a working token
+ * tokens: every connection whose call the provider answered at least 500 ms before the kill keeps a working token
  * (its spent token is never replayed; its last renewal on the topic carries the token the provider issued last)
- * and shows no "!". What became of the calls in flight is reported.
+ * and shows no "!". What became of the calls in flight is reported. The margin is the README's crash window
+ * (about one transaction commit) with room for a loaded 2-core machine; the bug this guards against held answers
+ * back for the 15 s of a slow call.
  */
 class WorkerSigkillInFlightIT {
 
   private static final String PROVIDER = "rotating";
   private static final Duration SLOW = Duration.ofSeconds(15);
-  private static final Duration MARGIN = Duration.ofMillis(200);
+  private static final Duration MARGIN = Duration.ofMillis(500);
 
   @Test
   void everyCallAnsweredBeforeTheKillKeepsAWorkingTokenAndShowsNoAttention(@TempDir Path dir) throws Exception {
