@@ -52,7 +52,11 @@ final class DemoCommand implements Callable<Integer> {
         "TOKENWARDEN_HTTP_PORT", "0",
         "TOKENWARDEN_EXPIRY_APPLICATION_ID", "tokenwarden-demo",
         "TOKENWARDEN_EXPIRY_STATE_DIR", dataDir.resolve("demo-streams").toString(),
-        "KAFKA_COMMIT_INTERVAL_MS", "200");
+        "KAFKA_COMMIT_INTERVAL_MS", "200",
+        // A demo killed with SIGKILL leaves its group members behind; a restarted one waits for them to time out
+        // (45 s by default) before it gets its partitions. 6 s is the broker's least.
+        "KAFKA_SESSION_TIMEOUT_MS", "6000",
+        "KAFKA_HEARTBEAT_INTERVAL_MS", "2000");
   }
 
   @Override

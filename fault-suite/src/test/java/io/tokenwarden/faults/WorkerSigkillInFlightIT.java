@@ -32,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * tokens: every connection whose call the provider answered at least 500 ms before the kill keeps a working token
  * (its spent token is never replayed; its last renewal on the topic carries the token the provider issued last)
  * and shows no "!". What became of the calls in flight is reported. The margin is the README's crash window
- * (about one transaction commit) with room for a loaded 2-core machine; the bug this guards against held answers
- * back for the 15 s of a slow call.
+ * (the worker's 100 ms between transactions plus the commit) with room for a slow commit on a loaded 2-core
+ * machine; the bug this guards against held answers back for the 15 s of a slow call.
  */
 class WorkerSigkillInFlightIT {
 

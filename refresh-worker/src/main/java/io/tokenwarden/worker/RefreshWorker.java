@@ -52,10 +52,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Commands of one connection run one after another, in offset order; different connections run at once.
- *   <li>Every finished command is published in the next transaction, whatever earlier command is still running:
- *       a rotated refresh token must not wait behind a slow call. A transaction starts as soon as an answer is
- *       waiting and {@link #ANSWER_FLUSH} has passed since the last one, so answers are batched by the commit's
- *       own latency (more per transaction under load) and the crash window stays about one commit long.
+ *   <li>Every finished command is published in the next transaction (at most {@link #COMMIT_INTERVAL} later),
+ *       whatever earlier command is still running: a rotated refresh token must not wait behind a slow call.
  *   <li>The same transaction commits each partition's offset up to its first unfinished command, with the
  *       offsets answered beyond it in the commit's metadata ({@link AnsweredOffsets}). The next owner of the
  *       partition skips those, so a crash replays only the commands that had no published answer.
@@ -67,9 +65,7 @@ final class RefreshWorker implements Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(RefreshWorker.class);
 
-  /** Least time between transactions while answers are waiting. */
-  static final Duration ANSWER_FLUSH = Duration.ofMillis(10);
-  /** Most time between transactions that only move offsets (or retry after an abort). */
+  /** Most time between transactions while results are waiting. */
   static final Duration COMMIT_INTERVAL = Duration.ofMillis(100);
   /** How long a partition waits before it tries a record again that needed an unreachable schema registry. */
   static final Duration REGISTRY_RETRY = Duration.ofSeconds(2);
@@ -163,8 +159,6 @@ final class RefreshWorker implements Runnable {
   private final Map<TopicPartition, Long> waitingForRegistry = new HashMap<>();
   private int running;
   private long lastFlush = System.nanoTime();
-  /** A command became done since the last transaction started. */
-  private boolean answersWaiting;
   private boolean paused;
   private boolean closing;
 
@@ -195,10 +189,8 @@ final class RefreshWorker implements Runnable {
         retryWaitingForRegistry();
         drainCompleted();
         dispatch();
-        long sinceFlush = System.nanoTime() - lastFlush;
-        if (sinceFlush >= COMMIT_INTERVAL.toNanos() || (answersWaiting && sinceFlush >= ANSWER_FLUSH.toNanos())) {
-          // Dispatching keeps going between transactions; answers that finish during one go in the next.
-          answersWaiting = false;
+        if (System.nanoTime() - lastFlush >= COMMIT_INTERVAL.toNanos()) {
+          // Batches results into fewer transactions; dispatching keeps going in between.
           flush();
           lastFlush = System.nanoTime();
         }
@@ -277,7 +269,6 @@ final class RefreshWorker implements Runnable {
         slot.deadLetterReason = DeadLetters.NULL_VALUE;
       }
       slot.done = true;
-      answersWaiting = true;
       return;
     }
     String connection = command.getConnectionId();
@@ -339,7 +330,6 @@ final class RefreshWorker implements Runnable {
         continue;
       }
       slot.done = true;
-      answersWaiting = true;
       String connection = slot.command.getConnectionId();
       ArrayDeque<Slot> queue = waiting.get(connection);
       Slot next = queue == null ? null : queue.poll();
