@@ -100,7 +100,7 @@ public final class Bench {
       if (p.runs("raw")) {
         guard("raw", "plain clients", () -> raw(b));
       }
-      if (runsStream() || p.runs("naive-scan")) {
+      if (runsStream()) {
         guard("warm-up", "tokenwarden", () -> warmUp(b));
       }
       // The headline comparisons first (a long run stopped early keeps them): the stream against the
@@ -116,9 +116,6 @@ public final class Bench {
       }
       if (p.runs("worker")) {
         guard("worker", "tokenwarden worker", () -> worker(b));
-      }
-      if (p.runs("naive-scan")) {
-        guard("steady", "naive-scan", () -> naive(b));
       }
       if (p.runs("gateway")) {
         guard("gateway", "tokenwarden gateway", () -> GatewayBench.run(b, p, out).forEach(this::add));
@@ -611,40 +608,6 @@ public final class Bench {
 
   // ---------------------------------------------------------------- baselines
 
-  private void naive(String bootstrap) throws Exception {
-    Duration t = p.naiveTimeout();
-    List<double[]> scale = new ArrayList<>();
-    try (StreamSubject s = stream("naive-scan", bootstrap, "naive-scan", 0, Map.of(), Map.of())) {
-      int had = 0;
-      for (int k = 0; k < p.scaleTracked().size(); k++) {
-        int size = p.scaleTracked().get(k);
-        s.issue("t", had, size, i -> TimerSubject.TRACKED);
-        // A full scan per punctuation slows ingestion too; past this wait the row says how far it got.
-        try {
-          s.awaitIngested("t", size, t.multipliedBy(2));
-        } catch (IllegalStateException stalled) {
-          add(Result.of("scale", s.name(), String.format("stalled at %,d of %,d tracked", s.statusCount("t"), size),
-              "a full scan every punctuation left too little time to ingest within " + t.multipliedBy(2)
-                  + "; steady and burst not run"));
-          return;
-        }
-        had = size;
-        try {
-          scale.add(scalePoint(s, "s" + k, streamIngestRate, t));
-        } catch (IllegalStateException stalled) {
-          // The deadlines of the scale point are ingested on top of the tracked ones, and may stall the same way.
-          add(Result.of("scale", s.name(), String.format("stalled with %,d tracked", s.tracked()),
-              "ingested all " + String.format("%,d", size) + " tracked, then the scale point's own deadlines stalled:"
-                  + " " + stalled.getMessage() + "; steady and burst not run"));
-          return;
-        }
-      }
-      scaleResult("naive-scan", scale, "naive");
-      steady(s, "st", streamIngestRate, t, "steady.naive");
-      burst(s, "bu", p.n(), streamIngestRate, t, "burst.naive", String.format(" (on top of %,d tracked)", had));
-    }
-  }
-
   private void pg(String bootstrap) throws Exception {
     PgServer.Started started = PgServer.start();
     if (started.server() == null) {
@@ -710,7 +673,7 @@ public final class Bench {
     s.append("- load average (1, 5, 15 min) at start: ").append(loadBefore).append("; at end: ").append(loadAfter)
         .append("\n");
     s.append(p.childJvm()
-        ? "- each stream (Tokenwarden, eos-pass-through, naive-scan, each scale-out instance) runs in a JVM of its"
+        ? "- each stream (Tokenwarden, eos-pass-through, each scale-out instance) runs in a JVM of its"
             + " own; the embedded broker, the publisher, the reader, the worker and the pollers share the bench's"
             + " JVM; all share these cores\n\n"
         : "- the embedded broker, the stream, the worker, the pollers and the bench share this JVM and these"
@@ -765,8 +728,8 @@ public final class Bench {
     }
     Double scale = numbers.get("scale.stream");
     if (scale != null) {
-      t.add(verdict(scale <= 1.2, String.format("scale ratio <= 1.2 from %s tracked: %.2f (naive-scan %s,"
-          + " pg-poll %s)", p.scaleTracked(), scale, fmt2(numbers.get("scale.naive")), fmt2(numbers.get("scale.pg")))));
+      t.add(verdict(scale <= 1.2, String.format("scale ratio <= 1.2 from %s tracked: %.2f (pg-poll %s)",
+          p.scaleTracked(), scale, fmt2(numbers.get("scale.pg")))));
     }
     Double restore = numbers.get("restore");
     if (restore != null) {

@@ -12,19 +12,19 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code tokenwarden bench}: measures the expiry stream and the worker against the broker's own limit, a Kafka
- * Streams pass-through under exactly-once, a naive full-scan punctuator and a PostgreSQL polling scheduler, in one
+ * Streams pass-through under exactly-once, and a PostgreSQL polling scheduler, in one
  * run, and writes the table to {@code bench/results/<timestamp>.md}. The stream runs with its defaults; set
  * {@code TOKENWARDEN_*} and {@code KAFKA_*} variables to run it as you would run {@code tokenwarden run --stream}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Benchmarks Tokenwarden against the broker's limit, a naive scan and PostgreSQL polling.")
+    description = "Benchmarks Tokenwarden against the broker's limit, an exactly-once pass-through and PostgreSQL polling.")
 public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--scale", defaultValue = "10k", description = "10k, 100k, 1m or 10m (default ${DEFAULT-VALUE}).")
   String scale;
 
   @Option(names = "--only", split = ",", description = "Scenarios to run, of: raw, ingest, eos-pass-through, burst,"
-      + " steady, scale, restore, memory, scale-out, worker, naive-scan, pg-poll, gateway.")
+      + " steady, scale, restore, memory, scale-out, worker, pg-poll, gateway.")
   Set<String> only = new LinkedHashSet<>();
 
   @Option(names = "--results-dir", defaultValue = "bench/results", description = "Where the result file goes.")
@@ -57,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
         steadyDuration != null ? steadyDuration : d.steadyDuration(), d.steadyLead(),
         childJvm != null ? childJvm : d.childJvm(), d.childHeap(),
         d.scaleOutTracked(), d.partitions(), d.workerCommands(),
-        d.workerMaxRps(), d.workerLatency(), d.naiveTimeout(), Set.copyOf(only), resultsDir,
+        d.workerMaxRps(), d.workerLatency(), Set.copyOf(only), resultsDir,
         bootstrapServers == null || bootstrapServers.isBlank() ? null : bootstrapServers.trim());
   }
 

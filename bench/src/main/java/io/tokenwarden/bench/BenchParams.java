@@ -25,7 +25,6 @@ import java.util.Set;
  * @param workerCommands refresh commands per worker run
  * @param workerMaxRps the stub provider's configured rate limit ({@code TOKENWARDEN_PROVIDER_<ID>_MAX_RPS})
  * @param workerLatency the stub provider's answer time
- * @param naiveTimeout longest wait for the naive scan to fire a batch; it may not finish
  * @param only scenarios to run; empty for all
  * @param resultsDir where the markdown result file is written
  * @param bootstrapServers the broker; null to start an embedded one
@@ -45,14 +44,13 @@ public record BenchParams(
     int workerCommands,
     int workerMaxRps,
     Duration workerLatency,
-    Duration naiveTimeout,
     Set<String> only,
     Path resultsDir,
     String bootstrapServers) {
 
   /** Every scenario, in the order they run. */
   public static final List<String> SCENARIOS = List.of("raw", "ingest", "eos-pass-through", "burst", "steady",
-      "scale", "restore", "memory", "scale-out", "worker", "naive-scan", "pg-poll", "gateway");
+      "scale", "restore", "memory", "scale-out", "worker", "pg-poll", "gateway");
 
   /** The defaults of a scale: {@code 10k}, {@code 100k}, {@code 1m} or {@code 10m}. */
   public static BenchParams forScale(String scale) {
@@ -70,8 +68,7 @@ public record BenchParams(
     Duration steadyDuration = Duration.ofSeconds(n >= 1_000_000 ? 60 : n >= 100_000 ? 20 : 5);
     return new BenchParams(s, n, tracked, Math.max(2_000, Math.min(n / 5, 50_000)), steadyRate, steadyDuration,
         Duration.ofSeconds(5), n >= 1_000_000, n >= 10_000_000 ? "4g" : "1g", Math.max(2_000, n / 10), 6,
-        Math.max(1_000, Math.min(n / 5, 30_000)), 1_500, Duration.ofMillis(100),
-        Duration.ofSeconds(n >= 1_000_000 ? 180 : 60), Set.of(), Path.of("bench", "results"), null);
+        Math.max(1_000, Math.min(n / 5, 30_000)), 1_500, Duration.ofMillis(100), Set.of(), Path.of("bench", "results"), null);
   }
 
   /** Connections ingested and fired on a throwaway stream before anything is measured. */
@@ -100,7 +97,6 @@ public record BenchParams(
     m.put("worker: commands per run", Integer.toString(workerCommands));
     m.put("worker: stub provider latency", workerLatency.toString());
     m.put("worker: provider MAX_RPS", Integer.toString(workerMaxRps));
-    m.put("naive-scan: longest wait per batch", naiveTimeout.toString());
     m.put("broker", bootstrapServers == null ? "embedded (in this JVM)" : bootstrapServers);
     m.put("only", only.isEmpty() ? "all" : String.join(",", only));
     return m;

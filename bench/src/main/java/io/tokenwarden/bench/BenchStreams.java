@@ -5,18 +5,17 @@ import io.tokenwarden.contracts.Topics;
 import io.tokenwarden.runtime.config.Env;
 import io.tokenwarden.stream.ExpiryConfig;
 import io.tokenwarden.stream.ExpiryStreamRunner;
-import io.tokenwarden.stream.ExpiryTopology;
 import java.util.Map;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * The Kafka Streams applications the bench runs, built the same way in the bench's JVM and in a
- * {@link StreamChild}: the shipped expiry stream as {@code tokenwarden run --stream} composes it, the stream with
- * the {@link NaiveScan}, and the {@link EosPassThrough} baseline, all with the runner's properties.
+ * {@link StreamChild}: the shipped expiry stream as {@code tokenwarden run --stream} composes it, and the
+ * {@link EosPassThrough} baseline, with the runner's properties.
  */
 final class BenchStreams {
 
-  /** Which application: {@code tokenwarden}, {@code naive-scan} or {@code eos-pass-through}. */
+  /** Which application: {@code tokenwarden} or {@code eos-pass-through}. */
   static final String KIND = "BENCH_KIND";
   /** The size of the pass-through's output records. */
   static final String STATUS_BYTES = "BENCH_STATUS_BYTES";
@@ -31,8 +30,6 @@ final class BenchStreams {
     String kind = vars.getOrDefault(KIND, "tokenwarden");
     return switch (kind) {
       case "tokenwarden" -> ExpiryStreamRunner.create(config, topics, kafka, registry).streams();
-      case "naive-scan" -> new KafkaStreams(ExpiryTopology.build(config, topics, registry, new NaiveScan()),
-          ExpiryStreamRunner.streamsProperties(config, topics, kafka, registry));
       case "eos-pass-through" -> new KafkaStreams(
           EosPassThrough.topology(topics, Integer.parseInt(vars.getOrDefault(STATUS_BYTES, "100"))),
           ExpiryStreamRunner.streamsProperties(config, topics, kafka, registry));

@@ -24,9 +24,6 @@ public record Result(String scenario, String subject, String value, String detai
     if (subject.startsWith("eos-pass-through")) {
       return "eos-pass-through";
     }
-    if (subject.startsWith("naive-scan")) {
-      return "naive-scan";
-    }
     return subject.startsWith("pg-poll") ? "pg-poll" : scenario;
   }
 

@@ -82,7 +82,7 @@ final class StreamSubject implements TimerSubject {
   /**
    * Creates the topics and starts the stream, waiting until it runs.
    *
-   * @param kind {@code tokenwarden}, {@code naive-scan} or {@code eos-pass-through} ({@link BenchStreams})
+   * @param kind {@code tokenwarden} or {@code eos-pass-through} ({@link BenchStreams})
    * @param threads {@code num.stream.threads}, or 0 for the stream's default
    * @param extraVars variables on top of the bench's own, such as the pass-through's record size
    * @param extraKafka Kafka Streams properties on top of the defaults, such as standby replicas in scale-out

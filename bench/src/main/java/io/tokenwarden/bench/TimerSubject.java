@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.function.IntToLongFunction;
 
 /**
- * Something that keeps deadlines and fires them: the expiry stream, the stream with a naive scan, or a
- * PostgreSQL table polled by a scheduler. Connections are named {@code <batch>-<index>}.
+ * Something that keeps deadlines and fires them: the expiry stream, or a PostgreSQL table polled by a
+ * scheduler. Connections are named {@code <batch>-<index>}.
  */
 interface TimerSubject extends AutoCloseable {
 

@@ -3,7 +3,6 @@ package io.tokenwarden.stream;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tokenwarden.contracts.Topics;
 import io.tokenwarden.stream.processor.ConnectionProcessor;
-import io.tokenwarden.stream.processor.DueTimerScan;
 import io.tokenwarden.stream.processor.LifecycleValidation;
 import io.tokenwarden.stream.processor.Transitions;
 import io.tokenwarden.stream.state.ConnectionSerde;
@@ -28,14 +27,6 @@ public final class ExpiryTopology {
 
   /** Builds the topology; a pure function of its arguments. Meters are registered on {@code registry}. */
   public static Topology build(ExpiryConfig config, Topics topics, MeterRegistry registry) {
-    return build(config, topics, registry, DueTimerScan.DEADLINE_INDEX);
-  }
-
-  /**
-   * As {@link #build(ExpiryConfig, Topics, MeterRegistry)}, with the strategy the punctuator uses to find due
-   * timers. Only the benchmarks pass anything but {@link DueTimerScan#DEADLINE_INDEX}.
-   */
-  public static Topology build(ExpiryConfig config, Topics topics, MeterRegistry registry, DueTimerScan scan) {
     ExpiryMetrics metrics = ExpiryMetrics.on(registry);
     Transitions transitions = new Transitions(config);
     LifecycleValidation validation = new LifecycleValidation(config.policies());
@@ -44,7 +35,7 @@ public final class ExpiryTopology {
     topology.addSource(SOURCE, topics.lifecycle.keySerde().deserializer(),
         topics.lifecycle.valueSerde().deserializer(), topics.lifecycle.name());
     topology.addProcessor(PROCESSOR, () -> new ConnectionProcessor(config, transitions, validation, metrics,
-        topics.lifecycle.valueSerde().serializer(), scan), SOURCE);
+        topics.lifecycle.valueSerde().serializer()), SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(ConnectionProcessor.CONNECTIONS_STORE), Serdes.String(),
         new ConnectionSerde()), PROCESSOR);

@@ -81,12 +81,6 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
   private final LifecycleValidation validation;
   private final ExpiryMetrics metrics;
   private final Serializer<TokenLifecycleEvent> lifecycleSerializer;
-  private final DueTimerScan scan;
-  /**
-   * Whether a fired timer may be left in the stored record. Only with the index's scan: another scan reads the
-   * stored records, which would then hold timers that have fired.
-   */
-  private final boolean deferFiredMarks;
 
   private ProcessorContext<Object, Object> context;
   private KeyValueStore<String, Connection> connections;
@@ -98,12 +92,9 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
   private final Map<Map.Entry<String, String>, Long> reportedConnections = new HashMap<>();
   private final Map<String, Long> reportedAttention = new HashMap<>();
 
-  /**
-   * A processor with the strategy that finds due timers; the shipped one is {@link DueTimerScan#DEADLINE_INDEX},
-   * and the benchmarks pass a full scan to compare.
-   */
+  /** A processor of one task; {@link io.tokenwarden.stream.ExpiryTopology} builds one per task. */
   public ConnectionProcessor(ExpiryConfig config, Transitions transitions, LifecycleValidation validation,
-      ExpiryMetrics metrics, Serializer<TokenLifecycleEvent> lifecycleSerializer, DueTimerScan scan) {
+      ExpiryMetrics metrics, Serializer<TokenLifecycleEvent> lifecycleSerializer) {
     this.punctuateInterval = config.punctuateInterval();
     this.punctuateMaxTimers = config.punctuateMaxTimers();
     this.punctuateMaxTimeNanos = config.punctuateMaxTime().toNanos();
@@ -113,8 +104,6 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
     this.validation = validation;
     this.metrics = metrics;
     this.lifecycleSerializer = lifecycleSerializer;
-    this.scan = scan;
-    this.deferFiredMarks = scan == DueTimerScan.DEADLINE_INDEX;
   }
 
   @Override
@@ -199,7 +188,7 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
   void punctuate(long wallClock) {
     long now = effectiveNow(wallClock);
     long started = System.nanoTime();
-    List<DeadlineIndex.Entry> due = scan.due(connections, index, now, punctuateMaxTimers);
+    List<DeadlineIndex.Entry> due = index.due(now, punctuateMaxTimers);
     FiredThrough stored = firedThrough;
     int fired = 0;
     for (DeadlineIndex.Entry entry : due) {
@@ -216,7 +205,7 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
       } catch (RuntimeException e) {
         timerFailed(entry, e, now);
       }
-      // The scan returns timers in the index's order, so every timer up to this one has now been dealt with.
+      // The index returns timers in its order, so every timer up to this one has now been dealt with.
       firedThrough = FiredThrough.later(firedThrough, FiredThrough.of(entry));
       fired++;
     }
@@ -253,7 +242,7 @@ public final class ConnectionProcessor implements Processor<String, TokenLifecyc
       }
       // Not rewritten when the firing only marks the timer fired: the cursor, written at the end of this
       // punctuation, says so, and settled() applies the mark when the record is next read.
-      Connection marked = deferFiredMarks && decision.commands().isEmpty()
+      Connection marked = decision.commands().isEmpty()
           ? Transitions.markedFired(current, entry.kind()) : null;
       apply(id, decision, now, marked == null || !marked.equals(decision.next()));
     } finally {

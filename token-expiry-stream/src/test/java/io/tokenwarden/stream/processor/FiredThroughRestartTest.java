@@ -78,8 +78,7 @@ class FiredThroughRestartTest {
       context.addStateStore(cursor);
       registry = new SimpleMeterRegistry();
       processor = new ConnectionProcessor(config, new Transitions(config), new LifecycleValidation(config.policies()),
-          ExpiryMetrics.on(registry), Topics.create("", 1).lifecycle.valueSerde().serializer(),
-          DueTimerScan.DEADLINE_INDEX);
+          ExpiryMetrics.on(registry), Topics.create("", 1).lifecycle.valueSerde().serializer());
       processor.init(context);
     }
 

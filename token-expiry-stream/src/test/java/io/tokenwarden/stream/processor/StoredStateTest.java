@@ -73,8 +73,7 @@ class StoredStateTest {
 
   private ConnectionProcessor processor(ExpiryConfig config) {
     return new ConnectionProcessor(config, new Transitions(config), new LifecycleValidation(config.policies()),
-        ExpiryMetrics.on(registry), Topics.create("", 1).lifecycle.valueSerde().serializer(),
-        DueTimerScan.DEADLINE_INDEX);
+        ExpiryMetrics.on(registry), Topics.create("", 1).lifecycle.valueSerde().serializer());
   }
 
   /** A connection as {@code config} stores it after its TokenIssued at T0. */
