@@ -40,7 +40,7 @@ final class WorkerService implements AutoCloseable {
 
   /** Live while the poll loop is making progress. */
   Health live() {
-    return () -> new Health.Status(runner.isLive(), "worker poll loop " + (runner.isLive() ? "turning" : "stalled"));
+    return () -> new Health.Status(runner.isLive(), runner.liveness());
   }
 
 

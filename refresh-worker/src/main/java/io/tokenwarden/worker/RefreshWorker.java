@@ -431,29 +431,27 @@ final class RefreshWorker implements Runnable {
 
   /** Retries after a timeout, as the producer requires: the outcome is unknown and an abort would throw. */
   private void commitTransaction() {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        producer.commitTransaction();
-        return;
-      } catch (TimeoutException e) {
-        if (status.stopRequested() && attempt > 1) {
-          throw e;
-        }
-        log.warn("commitTransaction timed out (attempt {}); retrying it: {}", attempt, e.getMessage());
-      }
-    }
+    retryOnTimeout("commitTransaction", producer::commitTransaction);
   }
 
   private void abortTransaction() {
+    retryOnTimeout("abortTransaction", producer::abortTransaction);
+  }
+
+  /**
+   * Calls {@code call} until it does not time out. A timed-out commit or abort must be retried with the same call
+   * (KafkaProducer's contract); when stopping, one retry is enough before giving up.
+   */
+  private void retryOnTimeout(String name, Runnable call) {
     for (int attempt = 1; ; attempt++) {
       try {
-        producer.abortTransaction();
+        call.run();
         return;
       } catch (TimeoutException e) {
         if (status.stopRequested() && attempt > 1) {
           throw e;
         }
-        log.warn("abortTransaction timed out (attempt {}); retrying it: {}", attempt, e.getMessage());
+        log.warn("{} timed out (attempt {}); retrying it: {}", name, attempt, e.getMessage());
       }
     }
   }

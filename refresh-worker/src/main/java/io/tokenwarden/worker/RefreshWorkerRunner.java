@@ -178,6 +178,24 @@ public final class RefreshWorkerRunner implements AutoCloseable {
         && (stalledSince == Long.MAX_VALUE || now - stalledSince < config.stallTimeout().toNanos());
   }
 
+  /** Why {@link #isLive()} says what it says, for the health endpoint. */
+  public String liveness() {
+    long now = System.nanoTime();
+    long stalledSince = status.stalledSince();
+    if (status.isTerminated() || status.failure().isPresent()) {
+      return "worker stopped" + status.failure().map(f -> ": " + f.getClass().getSimpleName()).orElse("");
+    }
+    long sinceLoop = now - status.lastLoopNanos();
+    if (sinceLoop >= Duration.ofSeconds(LIVENESS_SECONDS).toNanos()) {
+      return "worker poll loop stalled for " + Duration.ofNanos(sinceLoop).toSeconds() + " s";
+    }
+    if (stalledSince != Long.MAX_VALUE && now - stalledSince >= config.stallTimeout().toNanos()) {
+      return "a partition with pending commands made no progress for " + Duration.ofNanos(now - stalledSince)
+          .toSeconds() + " s (TOKENWARDEN_WORKER_STALL_TIMEOUT " + config.stallTimeout() + ")";
+    }
+    return "worker poll loop turning";
+  }
+
   /** The partitions assigned right now. */
   public Set<TopicPartition> assignment() {
     return status.assignment();

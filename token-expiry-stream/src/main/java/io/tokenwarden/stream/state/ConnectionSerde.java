@@ -42,7 +42,7 @@ public final class ConnectionSerde implements Serde<Connection> {
   }
 
   public static byte[] encode(Connection c) {
-    StateBytes.Writer out = new StateBytes.Writer(256);
+    StateBytes.Writer out = new StateBytes.Writer(512);
     out.writeByte(VERSION);
     out.writeString(c.connectionId());
     writeNullable(out, c.tenantId());

@@ -76,13 +76,14 @@ final class StateBytes {
     /** A four-byte length in bytes, then modified UTF-8: no 64 KB limit, and every {@code char} survives. */
     void writeString(String s) {
       int n = s.length();
-      long encoded = encodedLength(s);
-      if (encoded > Integer.MAX_VALUE - 16) {
+      if (n > (Integer.MAX_VALUE - 16) / 3) {
         // Far beyond any field limit and any Kafka record; a caller's bug, not a value that can arrive.
         throw new IllegalArgumentException("a string of " + n + " characters is too long for the state");
       }
-      ensure(4 + (int) encoded);
-      writeInt((int) encoded);
+      // One pass: room for the worst case (three bytes a char), the characters, then the length in front.
+      ensure(4 + 3 * n);
+      int lengthAt = pos;
+      pos += 4;
       for (int i = 0; i < n; i++) {
         char c = s.charAt(i);
         if (c != 0 && c < 0x80) {
@@ -96,17 +97,10 @@ final class StateBytes {
           buf[pos++] = (byte) (0x80 | (c & 0x3F));
         }
       }
-    }
-
-    private static long encodedLength(String s) {
-      long length = s.length();
-      for (int i = 0; i < s.length(); i++) {
-        char c = s.charAt(i);
-        if (c == 0 || c >= 0x80) {
-          length += c < 0x800 ? 1 : 2;
-        }
+      int length = pos - lengthAt - 4;
+      for (int shift = 24, at = lengthAt; shift >= 0; shift -= 8) {
+        buf[at++] = (byte) (length >>> shift);
       }
-      return length;
     }
 
     byte[] toByteArray() {
